@@ -1,0 +1,1 @@
+"""Investment-promotion CRM with industry-chain maps (招商图谱)."""

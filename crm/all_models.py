@@ -1,0 +1,9 @@
+"""Imports every domain's models so that ``Base.metadata`` knows all tables (Alembic, tests)."""
+
+from crm import audit  # noqa: F401
+from crm.auth import models as auth_models  # noqa: F401
+from crm.chains import models as chain_models  # noqa: F401
+from crm.companies import models as company_models  # noqa: F401
+from crm.db import Base
+
+metadata = Base.metadata

@@ -1,0 +1,51 @@
+"""The application factory: routers assembled with authentication on by default."""
+
+from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy import text
+
+from crm.api.deps import DbSession, authorize
+from crm.api.errors import install_error_handlers
+from crm.api.routes import audit, auth, chains, companies, gaps, parks, users
+from crm.config import Settings, get_settings
+from crm.db import make_engine, make_sessionmaker
+
+# (router, resource the policy guards it as). A router not listed here is not served.
+PROTECTED_ROUTERS = [
+    (users.router, "users"),
+    (chains.router, "chains"),
+    (gaps.router, "chains"),
+    (companies.router, "companies"),
+    (parks.router, "parks"),
+    (audit.router, "audit"),
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url, echo=settings.sql_echo)
+    app = FastAPI(
+        title="招商图谱 CRM",
+        summary="Investment-promotion CRM with industry-chain maps",
+        version="0.1.0",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.secret_key = settings.secret_key
+    install_error_handlers(app)
+
+    api = APIRouter(prefix="/api")
+    api.include_router(auth.router)
+    for router, resource in PROTECTED_ROUTERS:
+        api.include_router(router, dependencies=[Depends(authorize(resource))])
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health(session: DbSession) -> dict[str, str]:
+        session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,75 @@
+"""Request-scoped dependencies: the database session, the signed-in user, authorisation."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from crm.audit import set_actor
+from crm.auth import service as auth_service
+from crm.auth.models import User
+from crm.auth.policy import Action, check
+from crm.auth.tokens import read_token
+from crm.errors import NotAuthenticated
+from crm.listing import Page, page_params
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's one unit of work: committed here on success, rolled back on error."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def token_secret(request: Request, session: Session) -> str:
+    state = request.app.state
+    if state.secret_key is None:
+        state.secret_key = auth_service.secret_key(session)
+    return state.secret_key
+
+
+def current_user(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User:
+    if not token:
+        raise NotAuthenticated("not signed in: send 'Authorization: Bearer <token>'")
+    username = read_token(token, secret=token_secret(request, session))
+    user = auth_service.get_by_username(session, username) if username else None
+    if user is None or not user.is_active:
+        raise NotAuthenticated("invalid or expired token")
+    set_actor(session, user.username)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def authorize(resource: str):
+    """The dependency that guards every route of a resource; applied when routers are assembled."""
+
+    def check_access(request: Request, user: CurrentUser) -> User:
+        action = Action.read if request.method in SAFE_METHODS else Action.write
+        check(user, resource, action)
+        return user
+
+    return check_access
+
+
+PageParams = Annotated[Page, Depends(page_params)]

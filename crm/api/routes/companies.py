@@ -1,0 +1,85 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from crm.api.deps import DbSession, PageParams
+from crm.chains import service as chain_service
+from crm.companies import service as company_service
+from crm.companies.models import Tag
+from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate
+from crm.listing import ListResult
+
+router = APIRouter(tags=["companies"])
+
+
+@router.get("/companies", response_model=ListResult[CompanyPublic])
+def list_companies(
+    session: DbSession,
+    page: PageParams,
+    q: Annotated[str | None, Query(description="text in the name, or a credit code")] = None,
+    is_local: bool | None = None,
+    chain: Annotated[str | None, Query(description="chain code")] = None,
+    segment: Annotated[str | None, Query(description="'chain:segment'")] = None,
+    tag: Tag | None = None,
+    city: str | None = None,
+    province: str | None = None,
+    park: Annotated[str | None, Query(description="park name")] = None,
+):
+    companies, total = company_service.list_companies(
+        session,
+        page=page,
+        q=q,
+        is_local=is_local,
+        chain=chain,
+        segment=segment,
+        tag=tag,
+        city=city,
+        province=province,
+        park=park,
+    )
+    return {"items": [company_service.public(c) for c in companies], "total": total}
+
+
+@router.post("/companies", response_model=CompanyPublic, status_code=201)
+def create_company(data: CompanyCreate, session: DbSession):
+    company = company_service.create(session, data)
+    return company_service.public(company_service.get(session, company.id))
+
+
+@router.get("/companies/{company_id}", response_model=CompanyPublic)
+def get_company(company_id: int, session: DbSession):
+    return company_service.public(company_service.get(session, company_id))
+
+
+@router.patch("/companies/{company_id}", response_model=CompanyPublic)
+def update_company(company_id: int, data: CompanyUpdate, session: DbSession):
+    company = company_service.update(session, company_service.get(session, company_id), data)
+    return company_service.public(company)
+
+
+@router.delete("/companies/{company_id}", status_code=204)
+def delete_company(company_id: int, session: DbSession) -> Response:
+    company_service.delete(session, company_service.get(session, company_id))
+    return Response(status_code=204)
+
+
+@router.get("/chains/{code}/leaders", response_model=ListResult[CompanyPublic])
+def list_chain_leaders(code: str, session: DbSession):
+    leaders = company_service.chain_leaders(session, chain_service.get(session, code))
+    return {"items": [company_service.public(c) for c in leaders], "total": len(leaders)}
+
+
+@router.put("/chains/{code}/leaders/{company_id}", response_model=CompanyPublic)
+def mark_chain_leader(code: str, company_id: int, session: DbSession):
+    """Mark a company as leader (链主) of the chain; it also gets the ``leader`` tag."""
+    chain = chain_service.get(session, code)
+    company = company_service.get(session, company_id)
+    return company_service.public(company_service.set_chain_leader(session, chain, company, True))
+
+
+@router.delete("/chains/{code}/leaders/{company_id}", status_code=204)
+def unmark_chain_leader(code: str, company_id: int, session: DbSession) -> Response:
+    chain = chain_service.get(session, code)
+    company = company_service.get(session, company_id)
+    company_service.set_chain_leader(session, chain, company, False)
+    return Response(status_code=204)

@@ -1,0 +1,141 @@
+"""The one audit mechanism: every ORM insert, update and delete writes an audit entry.
+
+Services never write audit rows by hand. The acting user is taken from
+``session.info["actor"]``, which the API's authentication dependency and the CLI set.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import NO_VALUE
+from sqlalchemy.orm.properties import ColumnProperty
+from sqlalchemy.orm.relationships import RelationshipProperty
+
+from crm.db import Base, UTCDateTime, utcnow
+
+REDACTED = "***"
+SECRET_COLUMNS = {"password_hash"}
+NOISE_COLUMNS = {"updated_at", "created_at"}
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+    __audit__ = False
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str | None] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(8))  # insert | update | delete
+    entity: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def set_actor(session: Session, username: str | None) -> None:
+    session.info["actor"] = username
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, Base):
+        return _label(value)
+    return value
+
+
+def _label(obj: Any) -> Any:
+    label = getattr(obj, "audit_label", None)
+    if label is not None:
+        return label
+    identity = inspect(obj).identity
+    return identity[0] if identity and len(identity) == 1 else list(identity or ())
+
+
+def _record_id(obj: Any) -> str:
+    identity = inspect(obj).identity
+    return ",".join(str(part) for part in identity or ())
+
+
+def _audited(obj: Any) -> bool:
+    return getattr(type(obj), "__audit__", True)
+
+
+def _column_value(key: str, value: Any) -> Any:
+    return REDACTED if key in SECRET_COLUMNS and value is not None else _plain(value)
+
+
+def _snapshot(obj: Any, *, removing: bool) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    changes = {}
+    for prop in state.mapper.column_attrs:
+        if prop.key in NOISE_COLUMNS:
+            continue
+        value = _column_value(prop.key, state.attrs[prop.key].loaded_value)
+        if value is NO_VALUE or value is None:
+            continue
+        changes[prop.key] = [value, None] if removing else [None, value]
+    return changes
+
+
+def _differences(obj: Any) -> dict[str, Any]:
+    state = inspect(obj)
+    changes: dict[str, Any] = {}
+    for prop in state.mapper.attrs:
+        if prop.key in NOISE_COLUMNS:
+            continue
+        history = state.attrs[prop.key].history
+        if not history.has_changes():
+            continue
+        if isinstance(prop, ColumnProperty):
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                changes[prop.key] = [_column_value(prop.key, old), _column_value(prop.key, new)]
+        elif isinstance(prop, RelationshipProperty) and prop.uselist:
+            changes[prop.key] = {
+                "added": [_label(o) for o in history.added],
+                "removed": [_label(o) for o in history.deleted],
+            }
+    return changes
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_entries(session: Session, _flush_context) -> None:
+    actor = session.info.get("actor")
+    rows = []
+
+    def add(action: str, obj: Any, changes: dict[str, Any]) -> None:
+        rows.append(
+            {
+                "at": utcnow(),
+                "actor": actor,
+                "action": action,
+                "entity": obj.__tablename__,
+                "record_id": _record_id(obj),
+                "changes": changes,
+            }
+        )
+
+    for obj in session.new:
+        if _audited(obj):
+            add("insert", obj, _snapshot(obj, removing=False))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj):
+            changes = _differences(obj)
+            if changes:
+                add("update", obj, changes)
+    for obj in session.deleted:
+        if _audited(obj):
+            add("delete", obj, _snapshot(obj, removing=True))
+    if rows:
+        session.connection().execute(AuditEntry.__table__.insert(), rows)

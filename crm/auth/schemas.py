@@ -1,0 +1,36 @@
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.auth.models import Role
+
+Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+
+
+class UserCreate(BaseModel):
+    username: str = Username
+    full_name: str = Field(default="", max_length=100)
+    role: Role
+    password: str = Field(min_length=8, max_length=256)
+
+
+class UserUpdate(BaseModel):
+    version: int
+    full_name: str | None = Field(default=None, max_length=100)
+    role: Role | None = None
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=256)
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    is_active: bool
+    version: int
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"

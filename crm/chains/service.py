@@ -1,0 +1,339 @@
+"""Chain maps: create from a chain file, read, export, change, delete."""
+
+from collections.abc import Iterable
+
+import networkx as nx
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.chains.models import Chain, Segment, SegmentLink
+from crm.chains.schemas import (
+    ChainDetail,
+    ChainFile,
+    ChainSummary,
+    ChainUpdate,
+    LinkPublic,
+    SegmentPublic,
+)
+from crm.errors import Conflict, Invalid, NotFound
+from crm.listing import Page, fetch_page, like_pattern
+
+
+def split_ref(ref: str, default_chain: str | None = None) -> tuple[str | None, str]:
+    """``"chain:segment"`` → ``("chain", "segment")``; a bare code takes ``default_chain``."""
+    chain_code, sep, segment_code = ref.rpartition(":")
+    return (chain_code if sep else default_chain), segment_code
+
+
+def get(session: Session, code: str) -> Chain:
+    chain = session.scalar(
+        select(Chain)
+        .where(Chain.code == code)
+        .options(
+            selectinload(Chain.segments).selectinload(Segment.parent),
+            selectinload(Chain.segments).selectinload(Segment.children),
+        )
+    )
+    if chain is None:
+        raise NotFound(f"chain '{code}' not found")
+    return chain
+
+
+def list_chains(session: Session, *, q: str | None, page: Page) -> tuple[list[Chain], int]:
+    query: Select = select(Chain).order_by(Chain.code)
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(
+            or_(Chain.name.like(pattern), Chain.name_en.like(pattern), Chain.code.like(pattern))
+        )
+    return fetch_page(session, query, page)
+
+
+def summaries(session: Session, chains: list[Chain]) -> list[ChainSummary]:
+    counts = _segment_counts(session, [c.id for c in chains])
+    return [_summary(chain, *counts.get(chain.id, (0, 0))) for chain in chains]
+
+
+def detail(session: Session, chain: Chain) -> ChainDetail:
+    segments = chain.segments
+    return ChainDetail(
+        **_summary(chain, len(segments), sum(1 for s in segments if s.is_direction)).model_dump(),
+        segments=[
+            SegmentPublic(
+                id=s.id,
+                code=s.code,
+                name=s.name,
+                stage=s.stage,
+                parent=s.parent.code if s.parent else None,
+                direction=s.is_direction,
+                products=list(s.products or []),
+                is_leaf=not s.children,
+            )
+            for s in segments
+        ],
+        links=[LinkPublic(from_=a, to=b) for a, b in _link_refs(session, chain)],
+    )
+
+
+def export(session: Session, chain: Chain) -> dict:
+    """The chain file (SPEC §5); importing it gives back the same chain."""
+    file: dict = {"code": chain.code, "name": chain.name, "name_en": chain.name_en}
+    if chain.description is not None:
+        file["description"] = chain.description
+    if chain.is_focus:
+        file["focus"] = True
+    file["segments"] = [
+        {
+            "code": s.code,
+            "name": s.name,
+            "stage": s.stage.value,
+            "parent": s.parent.code if s.parent else None,
+            "direction": s.is_direction,
+            "products": list(s.products or []),
+        }
+        for s in chain.segments
+    ]
+    file["links"] = [{"from": a, "to": b} for a, b in _link_refs(session, chain)]
+    return file
+
+
+def create(session: Session, data: ChainFile) -> Chain:
+    """Create the chain, its segments and links; refuse the whole file on any error."""
+    if session.scalar(select(Chain.id).where(Chain.code == data.code)) is not None:
+        raise Conflict(f"chain '{data.code}' already exists")
+    _check_segments(data)
+    chain = Chain(
+        code=data.code,
+        name=data.name,
+        name_en=data.name_en,
+        description=data.description,
+        is_focus=data.focus,
+    )
+    by_code = {
+        s.code: Segment(
+            code=s.code,
+            name=s.name,
+            stage=s.stage,
+            is_direction=s.direction,
+            products=list(s.products),
+            position=i,
+        )
+        for i, s in enumerate(data.segments)
+    }
+    chain.segments = list(by_code.values())
+    for s in data.segments:
+        if s.parent is not None:
+            by_code[s.code].parent = by_code[split_ref(s.parent)[1]]
+    session.add(chain)
+    session.flush()
+    chain.links = _build_links(session, data, chain, by_code)
+    session.flush()
+    return chain
+
+
+def update(session: Session, chain: Chain, data: ChainUpdate) -> Chain:
+    if data.version != chain.version:
+        raise Conflict(f"chain '{chain.code}' was changed by someone else; reload it")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for field in ("name", "focus"):
+        if field in changes and changes[field] is None:
+            raise Invalid(field, f"{field} may not be null")
+    for key, value in changes.items():
+        setattr(chain, "is_focus" if key == "focus" else key, value)
+    chain.touch()
+    session.flush()
+    return chain
+
+
+def delete_chain(session: Session, chain: Chain, *, in_use: int) -> None:
+    """Delete a chain with its segments and every link touching them.
+
+    ``in_use`` is how many records elsewhere (companies, leads) still point at its segments;
+    the caller counts them, since chains know nothing of those domains.
+    """
+    if in_use:
+        raise Conflict(f"chain '{chain.code}' is in use by {in_use} records; detach them first")
+    segment_ids = [s.id for s in chain.segments]
+    for link in session.scalars(
+        select(SegmentLink).where(
+            SegmentLink.chain_id != chain.id,
+            or_(
+                SegmentLink.from_segment_id.in_(segment_ids),
+                SegmentLink.to_segment_id.in_(segment_ids),
+            ),
+        )
+    ):
+        session.delete(link)
+    for segment in chain.segments:  # children before parents
+        segment.parent = None
+    session.flush()
+    session.delete(chain)
+    session.flush()
+
+
+def resolve_segments(session: Session, refs: Iterable[str], *, field: str) -> dict[str, Segment]:
+    """Map ``"chain:segment"`` references to segments in one query; unknown ones are a 422."""
+    wanted = {ref: split_ref(ref) for ref in refs}
+    for ref, (chain_code, _) in wanted.items():
+        if chain_code is None:
+            raise Invalid(field, f"'{ref}' must name its chain as 'chain:segment'")
+    found = _segments_by_key(session, set(wanted.values()))
+    missing = [ref for ref, key in wanted.items() if key not in found]
+    if missing:
+        raise Invalid(field, f"unknown segment {', '.join(repr(m) for m in sorted(missing))}")
+    return {ref: found[key] for ref, key in wanted.items()}
+
+
+def segment_keys(session: Session, segment_ids: Iterable[int]) -> dict[int, str]:
+    """``{segment id: "chain:segment"}`` in one query."""
+    ids = set(segment_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Segment.id, Chain.code, Segment.code)
+        .join(Chain, Segment.chain_id == Chain.id)
+        .where(Segment.id.in_(ids))
+    )
+    return {sid: f"{chain_code}:{code}" for sid, chain_code, code in rows}
+
+
+def chain_ids_by_code(session: Session, codes: Iterable[str], *, field: str) -> dict[str, int]:
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    found = dict(session.execute(select(Chain.code, Chain.id).where(Chain.code.in_(wanted))).all())
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise Invalid(field, f"unknown chain {', '.join(repr(m) for m in missing)}")
+    return found
+
+
+def _summary(chain: Chain, segment_count: int, direction_count: int) -> ChainSummary:
+    return ChainSummary(
+        id=chain.id,
+        code=chain.code,
+        name=chain.name,
+        name_en=chain.name_en,
+        description=chain.description,
+        focus=chain.is_focus,
+        segment_count=segment_count,
+        direction_count=direction_count,
+        version=chain.version,
+    )
+
+
+def _segment_counts(session: Session, chain_ids: list[int]) -> dict[int, tuple[int, int]]:
+    if not chain_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Segment.chain_id,
+            func.count(Segment.id),
+            func.count(Segment.id).filter(Segment.is_direction.is_(True)),
+        )
+        .where(Segment.chain_id.in_(chain_ids))
+        .group_by(Segment.chain_id)
+    )
+    return {chain_id: (total, directions) for chain_id, total, directions in rows}
+
+
+def _link_refs(session: Session, chain: Chain) -> list[tuple[str, str]]:
+    """The chain's own links as file references: bare codes inside it, qualified outside."""
+    links = list(
+        session.scalars(
+            select(SegmentLink)
+            .where(SegmentLink.chain_id == chain.id)
+            .order_by(SegmentLink.position, SegmentLink.id)
+        )
+    )
+    keys = segment_keys(
+        session, {i for link in links for i in (link.from_segment_id, link.to_segment_id)}
+    )
+    prefix = f"{chain.code}:"
+
+    def ref(segment_id: int) -> str:
+        key = keys[segment_id]
+        return key.removeprefix(prefix) if key.startswith(prefix) else key
+
+    return [(ref(link.from_segment_id), ref(link.to_segment_id)) for link in links]
+
+
+def _check_segments(data: ChainFile) -> None:
+    seen: set[str] = set()
+    for i, segment in enumerate(data.segments):
+        if segment.code in seen:
+            raise Invalid(("segments", i, "code"), f"duplicate segment code '{segment.code}'")
+        seen.add(segment.code)
+    parents = nx.DiGraph()
+    for i, segment in enumerate(data.segments):
+        if segment.parent is None:
+            continue
+        chain_code, parent_code = split_ref(segment.parent, data.code)
+        if chain_code != data.code:
+            raise Invalid(
+                ("segments", i, "parent"),
+                f"parent '{segment.parent}' of '{segment.code}' is in another chain",
+            )
+        if parent_code not in seen:
+            raise Invalid(
+                ("segments", i, "parent"),
+                f"unknown parent segment '{parent_code}' of '{segment.code}'",
+            )
+        parents.add_edge(segment.code, parent_code)
+    _refuse_cycle(parents, "segments", "parent cycle")
+
+
+def _build_links(
+    session: Session, data: ChainFile, chain: Chain, own: dict[str, Segment]
+) -> list[SegmentLink]:
+    foreign_keys = {
+        key
+        for link in data.links
+        for key in (split_ref(link.from_, data.code), split_ref(link.to, data.code))
+        if key[0] != data.code
+    }
+    foreign = _segments_by_key(session, foreign_keys)
+    graph = nx.DiGraph()
+    links: list[SegmentLink] = []
+    seen_pairs: set[tuple[int, int]] = set()
+    for i, link in enumerate(data.links):
+        ends = []
+        for end, ref in (("from", link.from_), ("to", link.to)):
+            key = split_ref(ref, data.code)
+            segment = own.get(key[1]) if key[0] == data.code else foreign.get(key)
+            if segment is None:
+                raise Invalid(("links", i, end), f"unknown segment '{ref}'")
+            ends.append(segment)
+        source, target = ends
+        if source.chain_id != chain.id and target.chain_id != chain.id:
+            raise Invalid(("links", i), f"link {link.from_} → {link.to} does not touch this chain")
+        if (source.id, target.id) in seen_pairs:
+            raise Invalid(("links", i), f"duplicate link {link.from_} → {link.to}")
+        seen_pairs.add((source.id, target.id))
+        if source.chain_id == target.chain_id == chain.id:
+            graph.add_edge(source.code, target.code)
+        links.append(SegmentLink(from_segment=source, to_segment=target, position=i))
+    _refuse_cycle(graph, "links", "supply cycle")
+    return links
+
+
+def _refuse_cycle(graph: nx.DiGraph, field: str, what: str) -> None:
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    path = " → ".join([edge[0] for edge in cycle] + [cycle[0][0]])
+    raise Invalid(field, f"{what}: {path}")
+
+
+def _segments_by_key(session: Session, keys: set[tuple[str | None, str]]) -> dict:
+    """``{(chain code, segment code): Segment}`` for the given keys, in one query."""
+    if not keys:
+        return {}
+    chain_codes = {chain_code for chain_code, _ in keys}
+    rows = session.execute(
+        select(Chain.code, Segment)
+        .join(Segment, Segment.chain_id == Chain.id)
+        .where(Chain.code.in_(chain_codes), Segment.code.in_({code for _, code in keys}))
+    )
+    return {(chain_code, s.code): s for chain_code, s in rows if (chain_code, s.code) in keys}

@@ -1,0 +1,201 @@
+"""Company registry: companies, their segments and tags, chain leaders."""
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.chains import service as chain_service
+from crm.chains.models import Chain, Segment
+from crm.companies import parks
+from crm.companies.models import Company, CompanyTag, Tag, company_segment
+from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate, normalise_name
+from crm.errors import Conflict, Invalid, NotFound
+from crm.listing import Page, fetch_page, like_pattern
+
+_LOAD = (
+    selectinload(Company.park),
+    selectinload(Company.segments).selectinload(Segment.chain),
+    selectinload(Company.tag_rows),
+    selectinload(Company.leader_of),
+)
+
+
+def get(session: Session, company_id: int) -> Company:
+    company = session.scalar(select(Company).where(Company.id == company_id).options(*_LOAD))
+    if company is None:
+        raise NotFound(f"company {company_id} not found")
+    return company
+
+
+def public(company: Company) -> CompanyPublic:
+    return CompanyPublic(
+        id=company.id,
+        name=company.name,
+        credit_code=company.credit_code,
+        province=company.province,
+        city=company.city,
+        is_local=company.is_local,
+        park=company.park.name if company.park else None,
+        segments=[f"{s.chain.code}:{s.code}" for s in company.segments],
+        tags=company.tags,
+        revenue=company.revenue,
+        employees=company.employees,
+        listing=company.listing,
+        leader_of=[chain.code for chain in company.leader_of],
+        version=company.version,
+    )
+
+
+def list_companies(
+    session: Session,
+    *,
+    page: Page,
+    q: str | None = None,
+    is_local: bool | None = None,
+    chain: str | None = None,
+    segment: str | None = None,
+    tag: Tag | None = None,
+    city: str | None = None,
+    province: str | None = None,
+    park: str | None = None,
+) -> tuple[list[Company], int]:
+    query: Select = select(Company).options(*_LOAD).order_by(Company.id)
+    if q:
+        pattern = like_pattern(q)
+        query = query.where(or_(Company.name.like(pattern), Company.credit_code == q.upper()))
+    if is_local is not None:
+        query = query.where(Company.is_local.is_(is_local))
+    if chain:
+        query = query.where(
+            _works_in(Segment.chain_id.in_(select(Chain.id).where(Chain.code == chain)))
+        )
+    if segment:
+        chain_code, segment_code = chain_service.split_ref(segment)
+        condition = Segment.code == segment_code
+        if chain_code is not None:
+            condition &= Segment.chain_id.in_(select(Chain.id).where(Chain.code == chain_code))
+        query = query.where(_works_in(condition))
+    if tag:
+        query = query.where(
+            exists().where(CompanyTag.company_id == Company.id, CompanyTag.tag == tag)
+        )
+    if city:
+        query = query.where(Company.city == city)
+    if province:
+        query = query.where(Company.province == province)
+    if park:
+        query = query.where(Company.park.has(name=park))
+    return fetch_page(session, query, page)
+
+
+def find_duplicate(session: Session, *, name: str, credit_code: str | None) -> Company | None:
+    """The company a new record duplicates: same credit code, else same normalised name."""
+    if credit_code:
+        found = session.scalar(select(Company).where(Company.credit_code == credit_code))
+        if found is not None:
+            return found
+    return session.scalar(
+        select(Company).where(Company.name_key == normalise_name(name)).order_by(Company.id)
+    )
+
+
+def create(session: Session, data: CompanyCreate) -> Company:
+    if data.credit_code:
+        _refuse_taken_credit_code(session, data.credit_code)
+    company = Company(name=data.name, name_key=normalise_name(data.name))
+    _apply(session, company, data.model_dump(exclude={"name"}))
+    session.add(company)
+    session.flush()
+    return company
+
+
+def update(session: Session, company: Company, data: CompanyUpdate) -> Company:
+    if data.version != company.version:
+        raise Conflict(f"company {company.id} was changed by someone else; reload it")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for field in ("name", "is_local", "segments", "tags"):
+        if field in changes and changes[field] is None:
+            raise Invalid(field, f"{field} may not be null")
+    if changes.get("credit_code") and changes["credit_code"] != company.credit_code:
+        _refuse_taken_credit_code(session, changes["credit_code"])
+    if "name" in changes:
+        company.name_key = normalise_name(changes["name"])
+    _apply(session, company, changes)
+    company.touch()
+    session.flush()
+    return company
+
+
+def delete(session: Session, company: Company, *, in_use: int = 0) -> None:
+    if in_use:
+        raise Conflict(f"company {company.id} has {in_use} leads; close them first")
+    session.delete(company)
+    session.flush()
+
+
+def companies_in_chain(session: Session, chain: Chain) -> int:
+    """How many companies work in some segment of the chain."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(company_segment.c.company_id)))
+            .join(Segment, Segment.id == company_segment.c.segment_id)
+            .where(Segment.chain_id == chain.id)
+        )
+        or 0
+    )
+
+
+def set_chain_leader(session: Session, chain: Chain, company: Company, leader: bool) -> Company:
+    """Mark or unmark a company as leader (链主) of a chain; a leader carries the leader tag."""
+    if leader and chain not in company.leader_of:
+        company.leader_of.append(chain)
+        if Tag.leader not in company.tags:
+            company.tag_rows.append(CompanyTag(tag=Tag.leader))
+    elif not leader and chain in company.leader_of:
+        company.leader_of.remove(chain)
+    company.touch()
+    session.flush()
+    return company
+
+
+def chain_leaders(session: Session, chain: Chain) -> list[Company]:
+    return list(
+        session.scalars(
+            select(Company)
+            .where(Company.leader_of.any(Chain.id == chain.id))
+            .options(*_LOAD)
+            .order_by(Company.id)
+        )
+    )
+
+
+def _works_in(segment_condition) -> object:
+    return exists().where(
+        company_segment.c.company_id == Company.id,
+        company_segment.c.segment_id.in_(select(Segment.id).where(segment_condition)),
+    )
+
+
+def _refuse_taken_credit_code(session: Session, credit_code: str) -> None:
+    owner = session.scalar(select(Company.id).where(Company.credit_code == credit_code))
+    if owner is not None:
+        raise Conflict(f"credit code {credit_code} already belongs to company {owner}")
+
+
+def _apply(session: Session, company: Company, changes: dict) -> None:
+    """Set fields from a create or update payload, resolving names and references."""
+    segments = changes.pop("segments", None)
+    tags = changes.pop("tags", None)
+    park_name = changes.pop("park", ...)
+    for key, value in changes.items():
+        setattr(company, key, value)
+    if park_name is not ...:
+        company.park = parks.require(session, park_name) if park_name else None
+    if company.park is not None and not company.is_local:
+        raise Invalid("park", "only a local company (is_local) has a park")
+    if segments is not None:
+        by_ref = chain_service.resolve_segments(session, dict.fromkeys(segments), field="segments")
+        company.segments = list({s.id: s for s in by_ref.values()}.values())
+    if tags is not None:
+        wanted = list(dict.fromkeys(tags))
+        current = {row.tag: row for row in company.tag_rows}
+        company.tag_rows = [current.get(tag) or CompanyTag(tag=tag) for tag in wanted]

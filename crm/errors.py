@@ -1,0 +1,46 @@
+"""Domain errors carrying their HTTP status; one handler renders them as ``{"detail": …}``."""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: Any):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+
+
+class NotPermitted(DomainError):
+    status_code = 403
+
+
+class Invalid(DomainError):
+    """Bad input that passed schema validation but breaks a business rule.
+
+    Rendered like FastAPI's own validation errors, so clients read one shape for every 422.
+    """
+
+    status_code = 422
+
+    def __init__(self, field: str | tuple[str | int, ...], message: str):
+        loc = (field,) if isinstance(field, str) else field
+        super().__init__([{"loc": ["body", *loc], "msg": message, "type": "value_error"}])
+        self.field = field
+        self.message = message
+
+    def __str__(self) -> str:
+        field = self.field if isinstance(self.field, str) else ".".join(map(str, self.field))
+        return f"{field}: {self.message}"

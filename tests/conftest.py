@@ -1,0 +1,133 @@
+"""Test fixtures: a real database built by the real migrations, cleaned before each test.
+
+``CRM_TEST_DATABASE_URL`` selects the database (PostgreSQL in CI); by default a SQLite file.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from crm import migrate
+from crm.all_models import metadata
+from crm.api.app import create_app
+from crm.auth import service as auth_service
+from crm.auth.models import Role
+from crm.auth.schemas import UserCreate
+from crm.config import Settings
+from crm.db import make_engine, make_sessionmaker, transaction
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("CRM_TEST_DATABASE_URL")
+    if url:
+        _reset_postgres_schema(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    migrate.upgrade(url)
+    return url
+
+
+def _reset_postgres_schema(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clean_db(engine: Engine) -> Engine:
+    """Every test starts from empty tables (the schema stays: migrations run once)."""
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+    return engine
+
+
+@pytest.fixture
+def db(clean_db: Engine):
+    """A session factory on the test database, for arranging and checking rows."""
+    return make_sessionmaker(clean_db)
+
+
+@pytest.fixture
+def app(database_url: str, db):
+    return create_app(Settings(database_url=database_url, secret_key="test-secret-key-0123456789-abcdefghijklmnop"))
+
+
+@pytest.fixture
+def anon(app) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., str]:
+    def make(username: str, role: Role | str, full_name: str = "") -> str:
+        with transaction(db) as session:
+            data = UserCreate(
+                username=username, role=Role(role), full_name=full_name, password=PASSWORD
+            )
+            auth_service.create(session, data)
+        return username
+
+    return make
+
+
+@pytest.fixture
+def login(app, make_user) -> Callable[..., TestClient]:
+    """``login("staff")``: a client signed in as a new user of that role."""
+    clients: list[TestClient] = []
+
+    def sign_in(role: str, username: str | None = None) -> TestClient:
+        username = username or f"{role}1"
+        make_user(username, role)
+        client = TestClient(app)
+        response = client.post(
+            "/api/auth/token", data={"username": username, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        clients.append(client)
+        return client
+
+    yield sign_in
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def staff(login) -> TestClient:
+    return login("staff")
+
+
+@pytest.fixture
+def table_counts(db) -> Callable[[], dict[str, int]]:
+    """Row counts of every table, to show that a refused request changed nothing."""
+
+    def counts() -> dict[str, int]:
+        with db() as session:
+            return {
+                t.name: session.execute(text(f"SELECT COUNT(*) FROM {t.name}")).scalar_one()
+                for t in metadata.sorted_tables
+            }
+
+    return counts
