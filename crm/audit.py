@@ -53,17 +53,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _primary_key(obj: Any) -> list[Any]:
+    # Read from the columns: a row inserted by this flush has no identity key yet.
+    return inspect(obj).mapper.primary_key_from_instance(obj)
+
+
 def _label(obj: Any) -> Any:
     label = getattr(obj, "audit_label", None)
     if label is not None:
         return label
-    identity = inspect(obj).identity
-    return identity[0] if identity and len(identity) == 1 else list(identity or ())
+    key = _primary_key(obj)
+    return key[0] if len(key) == 1 else key
 
 
 def _record_id(obj: Any) -> str:
-    identity = inspect(obj).identity
-    return ",".join(str(part) for part in identity or ())
+    return ",".join(str(part) for part in _primary_key(obj))
 
 
 def _audited(obj: Any) -> bool:

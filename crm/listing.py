@@ -4,7 +4,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ def fetch_page(session: Session, query: Select[Any], page: Page) -> tuple[list[A
     return items, total or 0
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, with LIKE's wildcards taken literally."""
+def contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+    """Case-insensitive "column contains text", with LIKE's wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return column.ilike(f"%{escaped}%", escape="\\")

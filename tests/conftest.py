@@ -70,7 +70,8 @@ def db(clean_db: Engine):
 
 @pytest.fixture
 def app(database_url: str, db):
-    return create_app(Settings(database_url=database_url, secret_key="test-secret-key-0123456789-abcdefghijklmnop"))
+    secret = "test-secret-key-for-signing-tokens-0123456789"
+    return create_app(Settings(database_url=database_url, secret_key=secret))
 
 
 @pytest.fixture
@@ -101,9 +102,7 @@ def login(app, make_user) -> Callable[..., TestClient]:
         username = username or f"{role}1"
         make_user(username, role)
         client = TestClient(app)
-        response = client.post(
-            "/api/auth/token", data={"username": username, "password": PASSWORD}
-        )
+        response = client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
         assert response.status_code == 200, response.text
         client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
         clients.append(client)

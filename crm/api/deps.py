@@ -33,7 +33,8 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a failed commit is the response.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def token_secret(request: Request, session: Session) -> str:

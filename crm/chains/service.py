@@ -16,7 +16,7 @@ from crm.chains.schemas import (
     SegmentPublic,
 )
 from crm.errors import Conflict, Invalid, NotFound
-from crm.listing import Page, fetch_page, like_pattern
+from crm.listing import Page, contains, fetch_page
 
 
 def split_ref(ref: str, default_chain: str | None = None) -> tuple[str | None, str]:
@@ -42,9 +42,8 @@ def get(session: Session, code: str) -> Chain:
 def list_chains(session: Session, *, q: str | None, page: Page) -> tuple[list[Chain], int]:
     query: Select = select(Chain).order_by(Chain.code)
     if q:
-        pattern = like_pattern(q)
         query = query.where(
-            or_(Chain.name.like(pattern), Chain.name_en.like(pattern), Chain.code.like(pattern))
+            or_(contains(Chain.name, q), contains(Chain.name_en, q), contains(Chain.code, q))
         )
     return fetch_page(session, query, page)
 

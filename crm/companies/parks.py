@@ -8,7 +8,7 @@ from crm.chains.models import Chain
 from crm.companies.models import Company, Park
 from crm.companies.schemas import ParkCreate, ParkPublic, ParkUpdate
 from crm.errors import Conflict, Invalid, NotFound
-from crm.listing import Page, fetch_page, like_pattern
+from crm.listing import Page, contains, fetch_page
 
 
 def get(session: Session, park_id: int) -> Park:
@@ -29,7 +29,7 @@ def require(session: Session, name: str) -> Park:
 def list_parks(session: Session, *, q: str | None, page: Page) -> tuple[list[Park], int]:
     query = select(Park).options(selectinload(Park.leading_chains)).order_by(Park.id)
     if q:
-        query = query.where(Park.name.like(like_pattern(q)))
+        query = query.where(contains(Park.name, q))
     return fetch_page(session, query, page)
 
 

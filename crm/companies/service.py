@@ -9,7 +9,7 @@ from crm.companies import parks
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate, normalise_name
 from crm.errors import Conflict, Invalid, NotFound
-from crm.listing import Page, fetch_page, like_pattern
+from crm.listing import Page, contains, fetch_page
 
 _LOAD = (
     selectinload(Company.park),
@@ -60,8 +60,7 @@ def list_companies(
 ) -> tuple[list[Company], int]:
     query: Select = select(Company).options(*_LOAD).order_by(Company.id)
     if q:
-        pattern = like_pattern(q)
-        query = query.where(or_(Company.name.like(pattern), Company.credit_code == q.upper()))
+        query = query.where(or_(contains(Company.name, q), Company.credit_code == q.upper()))
     if is_local is not None:
         query = query.where(Company.is_local.is_(is_local))
     if chain:
@@ -117,10 +116,11 @@ def update(session: Session, company: Company, data: CompanyUpdate) -> Company:
             raise Invalid(field, f"{field} may not be null")
     if changes.get("credit_code") and changes["credit_code"] != company.credit_code:
         _refuse_taken_credit_code(session, changes["credit_code"])
-    if "name" in changes:
-        company.name_key = normalise_name(changes["name"])
-    _apply(session, company, changes)
-    company.touch()
+    with session.no_autoflush:  # one UPDATE, so one version bump
+        if "name" in changes:
+            company.name_key = normalise_name(changes["name"])
+        _apply(session, company, changes)
+        company.touch()
     session.flush()
     return company
 

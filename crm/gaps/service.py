@@ -97,7 +97,7 @@ class ChainScope:
 def load_scope(session: Session, chain: Chain) -> ChainScope:
     graph = nx.DiGraph()
     graph.add_edges_from(
-        session.execute(select(SegmentLink.from_segment_id, SegmentLink.to_segment_id)).tuples()
+        session.execute(select(SegmentLink.from_segment_id, SegmentLink.to_segment_id))
     )
     own_ids = set(session.scalars(select(Segment.id).where(Segment.chain_id == chain.id)))
     in_scope = set(own_ids)
@@ -187,6 +187,7 @@ TAG_POINTS: dict[Tag, tuple[float, str]] = {
     Tag.listed: (10, "上市企业"),
     Tag.srdi: (8, "专精特新企业"),
 }
+GAP_FIT_POINTS = 10  # works in a segment the chain is missing
 REVENUE_POINTS_MAX = 20  # 5 points per decade of revenue in 亿元: 1亿 → 5, 10亿 → 10, 1000亿 → 20
 EMPLOYEE_POINTS_MAX = 10  # 2.5 points per decade of staff above 10: 100 → 2.5, 100,000 → 10
 DEPENDENCY_POINTS = 3  # per local segment that needs the gap it fills (best gap), at most 15
@@ -199,12 +200,13 @@ def score_company(
 ) -> tuple[float, list[Reason]]:
     """Score a candidate for filling chain gaps: tags, size and how much local industry waits.
 
-    Documented in the API: tags (世界500强 30, 龙头 25, 单项冠军 20, 小巨人 15, 上市 10,
+    Documented in the API: 10 for working in a gap segment, tags (世界500强 30, 龙头 25, 单项冠军 20, 小巨人 15, 上市 10,
     专精特新 8), revenue (5 points per decade of 亿元, at most 20), employees (2.5 per decade
     above 10, at most 10), the gap's dependants (3 per non-missing segment downstream of the best
     gap it fills, at most 15) and 5 per further gap it fills.
     """
-    reasons: list[Reason] = []
+    gaps_label = "、".join(gap_codes)
+    reasons = [Reason(factor="gap_fit", points=GAP_FIT_POINTS, label=f"主营缺失环节 {gaps_label}")]
     for tag in company.tags:
         points, label = TAG_POINTS[tag]
         reasons.append(Reason(factor=f"tag:{tag.value}", points=points, label=label))
@@ -243,7 +245,7 @@ def recommend(
         select(company_segment.c.company_id, company_segment.c.segment_id)
         .join(Company, Company.id == company_segment.c.company_id)
         .where(company_segment.c.segment_id.in_(gaps), Company.is_local.is_(False))
-    ).tuples()
+    )
     gap_codes: dict[int, list[str]] = defaultdict(list)
     for company_id, segment_id in memberships:
         gap_codes[company_id].append(gaps[segment_id].code)
@@ -311,7 +313,7 @@ def _company_counts(session: Session, chain_ids: set[int]):
         .join(Segment, Segment.id == company_segment.c.segment_id)
         .where(Segment.chain_id.in_(chain_ids))
         .group_by(company_segment.c.segment_id)
-    ).tuples()
+    )
 
 
 def _code(scope: ChainScope, segment_id: int | None) -> str | None:

@@ -22,7 +22,8 @@ def chain_gaps(
       else `strong`; `completeness` = non-missing leaves / leaves.
     - `gaps`: missing leaves by `depends_on_it` (non-missing segments reachable along supply
       links, across chains) descending, then `targets` descending, then code.
-    - `recommendations`: non-local companies in gap segments. Score = tags (世界500强 30,
+    - `recommendations`: non-local companies in gap segments. Score = 10 for working
+      in a gap + tags (世界500强 30,
       龙头 25, 单项冠军 20, 小巨人 15, 上市 10, 专精特新 8) + revenue (5 per decade of 亿元,
       max 20) + employees (2.5 per decade above 10, max 10) + 3 per local segment depending on
       the best gap it fills (max 15) + 5 per further gap it fills. `reasons` itemise the points.
