@@ -3,11 +3,13 @@
 import getpass
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
 
 from crm.audit import set_actor
 from crm.auth import service as auth_service
@@ -52,6 +54,16 @@ class _acting:
 
     def __exit__(self, *exc):
         return self.context.__exit__(*exc)
+
+
+@contextmanager
+def progress_bar(description: str):
+    """A rich progress bar on standard error, fed by ``progress(done, total)`` calls."""
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def report_errors(error: Exception) -> None:
@@ -135,6 +147,51 @@ def import_chain(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     typer.echo(f"imported {summary}")
 
 
+@import_app.command("companies")
+def import_companies(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="import the good rows even if some are bad")
+    ] = False,
+) -> None:
+    """Import companies from CSV or XLSX (English or Chinese headers); duplicates merge."""
+    from crm.companies.importer import import_companies as run_import
+
+    with progress_bar("导入企业") as progress, unit_of_work() as session:
+        report = run_import(
+            session, file.read_bytes(), file.name, partial=partial, progress=progress
+        )
+    print_report(report, partial=partial)
+
+
+def print_report(report, *, partial: bool) -> None:
+    """Print an import report; exit non-zero when the file had bad rows."""
+    for error in report.errors:
+        column = f" [{error.column}]" if error.column else ""
+        typer.secho(f"row {error.row}{column}: {error.message}", err=True, fg=typer.colors.RED)
+    if report.errors and not partial:
+        fail(f"refused: {report.refused} of {report.rows} rows are bad; nothing was imported")
+    typer.echo(
+        f"{report.rows} rows: {report.created} created, {report.merged} merged, "
+        f"{report.refused} refused"
+    )
+
+
+@export_app.command("companies")
+def export_companies(file: Path) -> None:
+    """Write every company to CSV or XLSX (by extension), Chinese headers."""
+    from crm.companies.importer import export_rows
+    from crm.tabular import TableError, write_table
+
+    with unit_of_work() as session:
+        headers, rows = export_rows(session)
+        try:
+            write_table(file, headers, rows)
+        except TableError as error:
+            fail(str(error))
+    typer.echo(f"exported companies to {file}")
+
+
 @export_app.command("chain")
 def export_chain(code: str, file: Path) -> None:
     """Write a chain map as a chain file that imports back to the same chain."""
@@ -145,6 +202,89 @@ def export_chain(code: str, file: Path) -> None:
         report_errors(error)
     file.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     typer.echo(f"exported chain '{code}' to {file}")
+
+
+@app.command()
+def seed(
+    seeds: Annotated[
+        Path | None, typer.Option(help="seed folder (default: the repo's seeds/)")
+    ] = None,
+) -> None:
+    """Load the seed data set into the configured database; running it again changes nothing."""
+    from crm.seeding import DEFAULT_SEEDS, SeedError, load_seeds
+
+    try:
+        with progress_bar("导入种子数据") as progress, unit_of_work() as session:
+            result = load_seeds(session, seeds or DEFAULT_SEEDS, progress=progress)
+    except SeedError as error:
+        fail(str(error))
+    typer.echo(f"seeded {result.chains} chains, {result.parks} parks, {result.companies} companies")
+    for username, password in result.new_logins.items():
+        typer.echo(f"  new user {username}  password {password}")
+
+
+DEMO_DATABASE = Path("crm-demo.db")
+DEMO_LOGINS = Path("crm-demo.logins.json")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Create or reuse ./crm-demo.db (SQLite), migrate, seed, print the log-ins and serve."""
+    import uvicorn
+
+    from crm import migrate
+    from crm.api.app import create_app
+    from crm.config import Settings
+    from crm.seeding import load_seeds
+
+    url = f"sqlite:///{DEMO_DATABASE.resolve()}"
+    migrate.upgrade(url)
+    passwords = json.loads(DEMO_LOGINS.read_text("utf-8")) if DEMO_LOGINS.exists() else {}
+    factory = make_sessionmaker(make_engine(url))
+    with progress_bar("准备演示数据") as progress, _acting(transaction(factory)) as session:
+        result = load_seeds(session, passwords=passwords, progress=progress)
+        logins = _demo_logins(session, {**passwords, **result.new_logins})
+    DEMO_LOGINS.write_text(json.dumps(logins, indent=2) + "\n", encoding="utf-8")
+    DEMO_LOGINS.chmod(0o600)
+    _print_logins(host, port, logins)
+    uvicorn.run(create_app(Settings(database_url=url)), host=host, port=port)
+
+
+def _demo_logins(session, known: dict[str, str]) -> dict[str, str]:
+    """Every seeded user's demo password; users whose password is unknown get a new one."""
+    from crm.seeding import new_password, seed_users
+
+    logins = {}
+    for item in seed_users():
+        username = item["username"]
+        user = auth_service.get(session, username)
+        password = known.get(username)
+        if password is None or not auth_service.authenticate(session, username, password):
+            password = new_password()
+            auth_service.set_password(session, user, password)
+        logins[username] = password
+    return logins
+
+
+def _print_logins(host: str, port: int, logins: dict[str, str]) -> None:
+    from rich.table import Table
+
+    from crm.seeding import seed_users
+
+    roles = {u["username"]: (u["role"], u["full_name"]) for u in seed_users()}
+    table = Table(title="演示账号 Demo log-ins")
+    for column in ("用户名 username", "角色 role", "姓名 name", "密码 password"):
+        table.add_column(column)
+    for username, password in logins.items():
+        role, full_name = roles.get(username, ("", ""))
+        table.add_row(username, role, full_name, password)
+    console = Console()
+    console.print(table)
+    console.print(f"招商图谱 CRM demo: http://{host}:{port}/  (API docs: /api/docs)")
+    console.print(f"Log in with a user above; passwords are kept in {DEMO_LOGINS}.")
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """The application factory: routers assembled with authentication on by default."""
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
 from crm.api.deps import DbSession, authorize
@@ -42,6 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, resource in PROTECTED_ROUTERS:
         api.include_router(router, dependencies=[Depends(authorize(resource))])
     app.include_router(api)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
 
     @app.get("/health", tags=["health"])
     def health(session: DbSession) -> dict[str, str]:

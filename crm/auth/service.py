@@ -61,6 +61,11 @@ def update(session: Session, user: User, data: UserUpdate) -> User:
     return user
 
 
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = passwords.hash_password(password)
+    session.flush()
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = get_by_username(session, username)
     if user is None or not user.is_active:

@@ -176,7 +176,7 @@ def resolve_segments(session: Session, refs: Iterable[str], *, field: str) -> di
     for ref, (chain_code, _) in wanted.items():
         if chain_code is None:
             raise Invalid(field, f"'{ref}' must name its chain as 'chain:segment'")
-    found = _segments_by_key(session, set(wanted.values()))
+    found = segments_by_key(session, set(wanted.values()))
     missing = [ref for ref, key in wanted.items() if key not in found]
     if missing:
         raise Invalid(field, f"unknown segment {', '.join(repr(m) for m in sorted(missing))}")
@@ -291,7 +291,7 @@ def _build_links(
         for key in (split_ref(link.from_, data.code), split_ref(link.to, data.code))
         if key[0] != data.code
     }
-    foreign = _segments_by_key(session, foreign_keys)
+    foreign = segments_by_key(session, foreign_keys)
     graph = nx.DiGraph()
     links: list[SegmentLink] = []
     seen_pairs: set[tuple[int, int]] = set()
@@ -325,7 +325,7 @@ def _refuse_cycle(graph: nx.DiGraph, field: str, what: str) -> None:
     raise Invalid(field, f"{what}: {path}")
 
 
-def _segments_by_key(session: Session, keys: set[tuple[str | None, str]]) -> dict:
+def segments_by_key(session: Session, keys: set[tuple[str | None, str]]) -> dict:
     """``{(chain code, segment code): Segment}`` for the given keys, in one query."""
     if not keys:
         return {}

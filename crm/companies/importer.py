@@ -1,0 +1,370 @@
+"""Company import from CSV/XLSX (SPEC §5): validate every row, then write in one transaction.
+
+Duplicates merge instead of doubling: a row matches a company by credit code, else by
+normalised name. A file with any bad row is refused whole unless ``partial`` is asked for.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.chains import service as chain_service
+from crm.chains.models import Segment
+from crm.companies.models import Company, CompanyTag, Park, Tag
+from crm.companies.schemas import CompanyCreate, normalise_name
+from crm.importing import (
+    ImportReport,
+    Progress,
+    RowError,
+    map_headers,
+    parse_bool,
+    parse_int,
+    parse_number,
+    split_list,
+    text_or_none,
+)
+from crm.tabular import Table, TableError, read_table
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "企业名称", "公司名称", "名称"),
+    "credit_code": ("credit_code", "统一社会信用代码", "信用代码"),
+    "province": ("province", "省份", "省"),
+    "city": ("city", "城市", "市"),
+    "segments": ("segments", "所属环节", "环节"),
+    "tags": ("tags", "标签"),
+    "revenue": ("revenue", "营业收入(亿元)", "营业收入", "revenue(亿元)"),
+    "employees": ("employees", "从业人数", "员工人数"),
+    "is_local": ("is_local", "是否本地"),
+    "park": ("park", "所在园区", "园区"),
+    "listing": ("listing", "上市情况", "上市板块"),
+}
+CHINESE_HEADERS = {
+    "name": "企业名称",
+    "credit_code": "统一社会信用代码",
+    "province": "省份",
+    "city": "城市",
+    "segments": "所属环节",
+    "tags": "标签",
+    "revenue": "营业收入(亿元)",
+    "employees": "从业人数",
+    "is_local": "是否本地",
+    "park": "所在园区",
+    "listing": "上市情况",
+}
+TAG_WORDS: dict[str, Tag] = {
+    **{tag.value: tag for tag in Tag},
+    "龙头": Tag.leader,
+    "链主": Tag.leader,
+    "龙头企业": Tag.leader,
+    "专精特新": Tag.srdi,
+    "小巨人": Tag.little_giant,
+    "专精特新小巨人": Tag.little_giant,
+    "单项冠军": Tag.champion,
+    "上市": Tag.listed,
+    "上市企业": Tag.listed,
+    "世界500强": Tag.fortune500,
+    "500强": Tag.fortune500,
+}
+BATCH = 2000
+LOOKUP_CHUNK = 500
+
+
+@dataclass
+class CompanyRow:
+    row: int
+    data: CompanyCreate
+    segments: list[Segment] = field(default_factory=list)
+    park: Park | None = None
+
+
+def import_companies(
+    session: Session,
+    content: bytes,
+    filename: str,
+    *,
+    partial: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Validate the whole file, then write all of it (or, if ``partial``, its good rows)."""
+    report = ImportReport()
+    try:
+        table = read_table(content, filename)
+    except TableError as error:
+        report.errors.append(RowError(row=1, column=None, message=str(error)))
+        return report
+    report.rows = len(table.rows)
+    columns = map_headers(table.headers, COLUMNS)
+    if "name" not in columns:
+        message = "no company name column (name / 企业名称)"
+        report.errors.append(RowError(row=1, column=None, message=message))
+        return report
+    rows = _parse_rows(table, columns, report)
+    rows = _resolve_references(session, rows, table, columns, report)
+    report.errors.sort(key=lambda e: e.row)
+    report.refused = len({e.row for e in report.errors})
+    if report.errors and not partial:
+        return report
+    created, merged = _write(session, _merge_duplicates(rows), progress)
+    report.created, report.merged = created, merged + (len(rows) - _distinct(rows))
+    report.applied = bool(rows)
+    return report
+
+
+def export_rows(session: Session) -> tuple[list[str], Iterable[list[Any]]]:
+    """Every company as rows under Chinese headers; reads back through ``import_companies``."""
+    headers = list(CHINESE_HEADERS.values())
+
+    def rows():
+        query = (
+            select(Company)
+            .options(
+                selectinload(Company.park),
+                selectinload(Company.segments).selectinload(Segment.chain),
+                selectinload(Company.tag_rows),
+            )
+            .order_by(Company.id)
+            .execution_options(yield_per=1000)
+        )
+        for company in session.scalars(query):
+            yield [
+                company.name,
+                company.credit_code,
+                company.province,
+                company.city,
+                ";".join(f"{s.chain.code}:{s.code}" for s in company.segments),
+                ";".join(tag.value for tag in company.tags),
+                company.revenue,
+                company.employees,
+                "是" if company.is_local else "否",
+                company.park.name if company.park else None,
+                company.listing,
+            ]
+
+    return headers, rows()
+
+
+def _parse_rows(table: Table, columns: dict[str, int], report: ImportReport) -> list[CompanyRow]:
+    header_of = {f: table.headers[i] for f, i in columns.items()}
+    parsed: list[CompanyRow] = []
+    for number, cells in table.rows:
+        raw = {f: (cells[i] if i < len(cells) else None) for f, i in columns.items()}
+        values: dict[str, Any] = {}
+        errors = []
+        for name, parse in _PARSERS.items():
+            if name in raw:
+                try:
+                    values[name] = parse(raw[name])
+                except ValueError as error:
+                    errors.append(RowError(row=number, column=header_of[name], message=str(error)))
+        if not errors:
+            try:
+                data = CompanyCreate.model_validate(
+                    {k: v for k, v in values.items() if v is not None}
+                )
+                parsed.append(CompanyRow(row=number, data=data))
+                continue
+            except ValidationError as error:
+                for item in error.errors():
+                    field_name = str(item["loc"][0]) if item["loc"] else None
+                    column = header_of.get(field_name, field_name)
+                    message = item["msg"].removeprefix("Value error, ")
+                    errors.append(RowError(row=number, column=column, message=message))
+        report.errors.extend(errors)
+    return parsed
+
+
+def _parse_tags(value: Any) -> list[str]:
+    tags = []
+    for word in split_list(value):
+        tag = TAG_WORDS.get(word) or TAG_WORDS.get(word.casefold())
+        if tag is None:
+            raise ValueError(f"unknown tag '{word}'")
+        tags.append(tag.value)
+    return tags
+
+
+_PARSERS = {
+    "name": text_or_none,
+    "credit_code": text_or_none,
+    "province": text_or_none,
+    "city": text_or_none,
+    "segments": split_list,
+    "tags": _parse_tags,
+    "revenue": parse_number,
+    "employees": parse_int,
+    "is_local": parse_bool,
+    "park": text_or_none,
+    "listing": text_or_none,
+}
+
+
+def _resolve_references(
+    session: Session,
+    rows: list[CompanyRow],
+    table: Table,
+    columns: dict[str, int],
+    report: ImportReport,
+) -> list[CompanyRow]:
+    """Attach segments and parks, looked up once for the whole file; drop rows naming unknowns."""
+    refs = {ref for row in rows for ref in row.data.segments}
+    segments = _segments_by_ref(session, refs)
+    park_names = {row.data.park for row in rows if row.data.park}
+    parks = {p.name: p for p in session.scalars(select(Park).where(Park.name.in_(park_names)))}
+    header = {f: table.headers[i] for f, i in columns.items()}
+    good = []
+    for row in rows:
+        errors = []
+        unknown = [ref for ref in row.data.segments if ref not in segments]
+        if unknown:
+            message = f"unknown segment {', '.join(unknown)}"
+            errors.append(RowError(row=row.row, column=header.get("segments"), message=message))
+        if row.data.park and row.data.park not in parks:
+            message = f"unknown park '{row.data.park}'"
+            errors.append(RowError(row=row.row, column=header.get("park"), message=message))
+        elif row.data.park and not row.data.is_local:
+            message = "only a local company (是否本地 = 是) has a park"
+            errors.append(RowError(row=row.row, column=header.get("park"), message=message))
+        if errors:
+            report.errors.extend(errors)
+            continue
+        row.segments = list({segments[ref].id: segments[ref] for ref in row.data.segments}.values())
+        row.park = parks.get(row.data.park) if row.data.park else None
+        good.append(row)
+    return good
+
+
+def _segments_by_ref(session: Session, refs: set[str]) -> dict[str, Segment]:
+    keys = {ref: chain_service.split_ref(ref) for ref in refs}
+    found = chain_service.segments_by_key(session, {k for k in keys.values() if k[0]})
+    return {ref: found[key] for ref, key in keys.items() if key in found}
+
+
+def _identity(data: CompanyCreate) -> tuple[str, str]:
+    return ("code", data.credit_code) if data.credit_code else ("name", normalise_name(data.name))
+
+
+def _distinct(rows: list[CompanyRow]) -> int:
+    return len({_identity(row.data) for row in rows})
+
+
+def _merge_duplicates(rows: list[CompanyRow]) -> list[CompanyRow]:
+    """Rows naming the same company (same credit code, else same name) become one."""
+    merged: dict[tuple[str, str], CompanyRow] = {}
+    for row in rows:
+        key = _identity(row.data)
+        if key not in merged:
+            merged[key] = row
+            continue
+        first = merged[key]
+        updates = row.data.model_dump(exclude_unset=True, exclude={"segments", "tags"})
+        first.data = first.data.model_copy(
+            update={
+                **updates,
+                "tags": list(dict.fromkeys([*first.data.tags, *row.data.tags])),
+            }
+        )
+        first.segments = list({s.id: s for s in [*first.segments, *row.segments]}.values())
+        first.park = row.park or first.park
+    return list(merged.values())
+
+
+def _write(session: Session, rows: list[CompanyRow], progress: Progress | None) -> tuple[int, int]:
+    existing_by_code, existing_by_name = _existing(session, rows)
+    created = merged = 0
+    for done, row in enumerate(rows, start=1):
+        company = _match(row.data, existing_by_code, existing_by_name)
+        if company is None:
+            company = Company(name=row.data.name, name_key=normalise_name(row.data.name))
+            _fill(company, row, new=True)
+            session.add(company)
+            created += 1
+        else:
+            if _fill(company, row, new=False):
+                company.touch()
+            merged += 1
+        if company.credit_code:
+            existing_by_code[company.credit_code] = company
+        existing_by_name.setdefault(company.name_key, company)
+        if done % BATCH == 0:
+            session.flush()
+            if progress:
+                progress(done, len(rows))
+    session.flush()
+    if progress:
+        progress(len(rows), len(rows))
+    return created, merged
+
+
+def _match(
+    data: CompanyCreate, by_code: dict[str, Company], by_name: dict[str, Company]
+) -> Company | None:
+    """Same credit code; else same normalised name, unless both carry different codes."""
+    if data.credit_code and data.credit_code in by_code:
+        return by_code[data.credit_code]
+    candidate = by_name.get(normalise_name(data.name))
+    if candidate is not None and (not data.credit_code or not candidate.credit_code):
+        return candidate
+    return None
+
+
+def _fill(company: Company, row: CompanyRow, *, new: bool) -> bool:
+    """Copy what the row says onto the company; True if anything changed.
+
+    A merge only adds: blank cells keep stored values, segments and tags are united.
+    """
+    data = row.data
+    changed = False
+    for name in ("credit_code", "province", "city", "revenue", "employees", "listing"):
+        value = getattr(data, name)
+        if value is not None and getattr(company, name) != value:
+            setattr(company, name, value)
+            changed = True
+    if (new or "is_local" in data.model_fields_set) and company.is_local != data.is_local:
+        company.is_local = data.is_local
+        changed = True
+    if row.park is not None and company.park_id != row.park.id:
+        company.park = row.park
+        changed = True
+    have_segments = set() if new else {s.id for s in company.segments}
+    added_segments = [s for s in row.segments if s.id not in have_segments]
+    if added_segments:
+        company.segments = [*([] if new else company.segments), *added_segments]
+        changed = True
+    have_tags = set() if new else set(company.tags)
+    for tag in data.tags:
+        if tag not in have_tags:
+            company.tag_rows.append(CompanyTag(tag=tag))
+            have_tags.add(tag)
+            changed = True
+    return changed
+
+
+def _existing(
+    session: Session, rows: list[CompanyRow]
+) -> tuple[dict[str, Company], dict[str, Company]]:
+    """Companies already stored that rows may match, fetched in chunks, not per row."""
+    codes = sorted({r.data.credit_code for r in rows if r.data.credit_code})
+    names = sorted({normalise_name(r.data.name) for r in rows})
+    load = (selectinload(Company.segments), selectinload(Company.tag_rows))
+    by_code: dict[str, Company] = {}
+    by_name: dict[str, Company] = {}
+    for chunk in _chunks(codes):
+        for company in session.scalars(
+            select(Company).where(Company.credit_code.in_(chunk)).options(*load)
+        ):
+            by_code[company.credit_code] = company
+    for chunk in _chunks(names):
+        for company in session.scalars(
+            select(Company).where(Company.name_key.in_(chunk)).options(*load).order_by(Company.id)
+        ):
+            by_name.setdefault(company.name_key, company)
+    return by_code, by_name
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]

@@ -1,0 +1,104 @@
+"""Load the seed data set (seeds/) through the same services and importers users use.
+
+Loading is idempotent: what already exists (same chain code, park name, username, company)
+is left as it is, so seeding twice changes nothing.
+"""
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.auth import service as auth_service
+from crm.auth.schemas import UserCreate
+from crm.chains import service as chain_service
+from crm.chains.models import Chain
+from crm.chains.schemas import ChainFile
+from crm.companies import parks as park_service
+from crm.companies.importer import import_companies
+from crm.companies.models import Park
+from crm.companies.schemas import ParkCreate
+from crm.importing import Progress
+
+DEFAULT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@dataclass
+class SeedResult:
+    chains: int = 0
+    parks: int = 0
+    companies: int = 0
+    new_logins: dict[str, str] = field(default_factory=dict)  # username → password
+
+
+class SeedError(Exception):
+    pass
+
+
+def load_seeds(
+    session: Session,
+    seeds: Path = DEFAULT_SEEDS,
+    *,
+    passwords: dict[str, str] | None = None,
+    progress: Progress | None = None,
+) -> SeedResult:
+    """Load every seed file; users get the given passwords, else new random ones."""
+    if not (seeds / "chains").is_dir():
+        raise SeedError(f"no seed data at {seeds}")
+    result = SeedResult()
+    result.chains = _load_chains(session, seeds)
+    result.parks = _load_parks(session, seeds)
+    result.new_logins = _load_users(session, seeds, passwords or {})
+    report = import_companies(
+        session,
+        (seeds / "companies.csv").read_bytes(),
+        "companies.csv",
+        progress=progress,
+    )
+    if report.errors:
+        first = report.errors[0]
+        raise SeedError(f"companies.csv row {first.row}: {first.message}")
+    result.companies = report.created
+    return result
+
+
+def seed_users(seeds: Path = DEFAULT_SEEDS) -> list[dict]:
+    return json.loads((seeds / "users.json").read_text("utf-8"))
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def _load_chains(session: Session, seeds: Path) -> int:
+    existing = set(session.scalars(select(Chain.code)))
+    created = 0
+    for path in sorted((seeds / "chains").glob("*.json")):
+        data = ChainFile.model_validate_json(path.read_bytes())
+        if data.code not in existing:
+            chain_service.create(session, data)
+            created += 1
+    return created
+
+
+def _load_parks(session: Session, seeds: Path) -> int:
+    existing = set(session.scalars(select(Park.name)))
+    created = 0
+    for item in json.loads((seeds / "parks.json").read_text("utf-8")):
+        if item["name"] not in existing:
+            park_service.create(session, ParkCreate.model_validate(item))
+            created += 1
+    return created
+
+
+def _load_users(session: Session, seeds: Path, passwords: dict[str, str]) -> dict[str, str]:
+    logins = {}
+    for item in seed_users(seeds):
+        if auth_service.get_by_username(session, item["username"]) is None:
+            password = passwords.get(item["username"]) or new_password()
+            auth_service.create(session, UserCreate(**item, password=password))
+            logins[item["username"]] = password
+    return logins
