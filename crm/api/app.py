@@ -6,7 +6,18 @@ from sqlalchemy import text
 
 from crm.api.deps import DbSession, authorize
 from crm.api.errors import install_error_handlers
-from crm.api.routes import audit, auth, chains, companies, gaps, parks, users
+from crm.api.routes import (
+    audit,
+    auth,
+    chains,
+    companies,
+    gaps,
+    leads,
+    parks,
+    taskforces,
+    users,
+    visits,
+)
 from crm.config import Settings, get_settings
 from crm.db import make_engine, make_sessionmaker
 
@@ -17,6 +28,9 @@ PROTECTED_ROUTERS = [
     (gaps.router, "chains"),
     (companies.router, "companies"),
     (parks.router, "parks"),
+    (taskforces.router, "taskforces"),
+    (leads.router, "leads"),
+    (visits.router, "visits"),
     (audit.router, "audit"),
 ]
 

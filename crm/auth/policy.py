@@ -17,12 +17,16 @@ class Action(StrEnum):
 
 
 OFFICE = frozenset({Role.admin, Role.staff})
+PURSUERS = OFFICE | {Role.leader}
 
 WRITERS: dict[str, frozenset[Role]] = {
     "users": frozenset({Role.admin}),
     "chains": OFFICE,
     "companies": OFFICE,
     "parks": OFFICE,
+    "taskforces": OFFICE,
+    "leads": PURSUERS,
+    "visits": PURSUERS,
     "audit": frozenset(),
 }
 

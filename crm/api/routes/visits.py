@@ -1,0 +1,54 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from crm.api.deps import DbSession, PageParams
+from crm.leads import visits as visit_service
+from crm.leads.models import VisitStatus
+from crm.leads.schemas import VisitCreate, VisitPublic, VisitUpdate
+from crm.listing import ListResult
+
+router = APIRouter(prefix="/visits", tags=["visits"])
+
+
+@router.get("", response_model=ListResult[VisitPublic])
+def list_visits(
+    session: DbSession,
+    page: PageParams,
+    lead_id: int | None = None,
+    task_force_id: int | None = None,
+    status: VisitStatus | None = None,
+    city: str | None = None,
+    date_from: Annotated[date | None, Query()] = None,
+    date_to: Annotated[date | None, Query()] = None,
+):
+    items, total = visit_service.list_visits(
+        session,
+        page=page,
+        lead_id=lead_id,
+        task_force_id=task_force_id,
+        status=status,
+        city=city,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return {"items": [visit_service.public(v) for v in items], "total": total}
+
+
+@router.post("", response_model=VisitPublic, status_code=201)
+def create_visit(data: VisitCreate, session: DbSession):
+    """Plan or record a visit. A done visit of a lead below ``visited`` answers with
+    ``suggested_stage`` so the user can move it; the lead is not moved silently."""
+    return visit_service.public(visit_service.create(session, data))
+
+
+@router.get("/{visit_id}", response_model=VisitPublic)
+def get_visit(visit_id: int, session: DbSession):
+    return visit_service.public(visit_service.get(session, visit_id))
+
+
+@router.patch("/{visit_id}", response_model=VisitPublic)
+def update_visit(visit_id: int, data: VisitUpdate, session: DbSession):
+    visit = visit_service.update(session, visit_service.get(session, visit_id), data)
+    return visit_service.public(visit)

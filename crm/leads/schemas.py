@@ -1,0 +1,165 @@
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.leads.models import Priority, Source, Stage, VisitStatus
+
+SegmentKey = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*:[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=129)
+]
+LongText = Annotated[str, Field(max_length=10_000)]
+
+
+class LeadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    company_id: int
+    segment: SegmentKey
+    task_force_id: int | None = None
+    owner: str | None = Field(default=None, description="username")
+    priority: Priority = Priority.B
+    source: Source = Source.other
+    expected_investment: Annotated[float, Field(ge=0, le=1e9)] | None = Field(
+        default=None, description="万元"
+    )
+    expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    next_follow_up: dt.date | None = None
+    notes: LongText | None = None
+
+
+class LeadUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    segment: SegmentKey | None = None
+    task_force_id: int | None = None
+    owner: str | None = None
+    priority: Priority | None = None
+    source: Source | None = None
+    expected_investment: Annotated[float, Field(ge=0, le=1e9)] | None = None
+    expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    next_follow_up: dt.date | None = None
+    notes: LongText | None = None
+
+
+class StageMove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage | Literal["resume"] = Field(
+        description="the stage to move to; 'resume' returns a paused lead to the stage it left"
+    )
+    reason: LongText | None = None
+    note: LongText | None = None
+    # For signing (SPEC §3): the project's specialist, signed investment (万元) and park.
+    specialist: str | None = None
+    investment: Annotated[float, Field(ge=0, le=1e9)] | None = None
+    park: str | None = None
+    version: int | None = Field(default=None, description="if given, must be the lead's version")
+
+
+class CompanyRef(BaseModel):
+    id: int
+    name: str
+    city: str | None
+    province: str | None
+
+
+class TaskForceRef(BaseModel):
+    id: int
+    name: str
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Stage | None = Field(serialization_alias="from")
+    to: Stage
+    at: dt.datetime
+    by: str | None
+    reason: str | None
+    note: str | None
+
+
+class LeadPublic(BaseModel):
+    id: int
+    company: CompanyRef
+    segment: str
+    chain: str
+    task_force: TaskForceRef | None
+    owner: str | None
+    stage: Stage
+    left_stage: Stage | None = Field(description="the stage a paused or lost lead left")
+    halt_reason: str | None
+    highest_stage: Stage
+    stage_changed_at: dt.datetime
+    priority: Priority
+    source: Source
+    expected_investment: float | None
+    expected_jobs: int | None
+    next_follow_up: dt.date | None
+    follow_up_overdue: bool
+    notes: str | None
+    project_id: int | None = None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class LeadDetail(LeadPublic):
+    history: list[HistoryEntry]
+
+
+class LeadCreated(LeadDetail):
+    warnings: list[str] = []
+
+
+class StageMoved(LeadDetail):
+    project_id: int | None = None
+
+
+class VisitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lead_id: int
+    date: dt.date
+    city: Annotated[str, Field(max_length=50)] | None = None
+    task_force_id: int | None = None
+    participants: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list)
+    purpose: LongText | None = None
+    outcome: LongText | None = None
+    next_step: LongText | None = None
+    status: VisitStatus = VisitStatus.planned
+
+
+class VisitUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    date: dt.date | None = None
+    city: Annotated[str, Field(max_length=50)] | None = None
+    task_force_id: int | None = None
+    participants: list[Annotated[str, Field(max_length=100)]] | None = None
+    purpose: LongText | None = None
+    outcome: LongText | None = None
+    next_step: LongText | None = None
+    status: VisitStatus | None = None
+
+
+class VisitPublic(BaseModel):
+    id: int
+    lead_id: int
+    company: CompanyRef
+    task_force: TaskForceRef | None
+    date: dt.date
+    city: str | None
+    participants: list[str]
+    purpose: str | None
+    outcome: str | None
+    next_step: str | None
+    status: VisitStatus
+    lead_stage: Stage
+    suggested_stage: Stage | None = Field(
+        None, description="a done visit of a lead below 'visited' offers this move; not applied"
+    )
+    version: int

@@ -1,0 +1,370 @@
+"""Leads (招商线索) and their stage rules (SPEC §3)."""
+
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.auth import service as auth_service
+from crm.auth.models import User
+from crm.chains import service as chain_service
+from crm.chains.models import Chain, Segment
+from crm.companies.models import Company
+from crm.db import utcnow
+from crm.errors import Conflict, Invalid, NotFound
+from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Priority, Source, Stage, StageChange
+from crm.leads.schemas import (
+    CompanyRef,
+    HistoryEntry,
+    LeadCreate,
+    LeadDetail,
+    LeadPublic,
+    LeadUpdate,
+    TaskForceRef,
+)
+from crm.listing import Page, contains, fetch_page
+from crm.taskforces import service as task_force_service
+
+_LOAD = (
+    selectinload(Lead.company),
+    selectinload(Lead.segment).selectinload(Segment.chain),
+    selectinload(Lead.task_force),
+    selectinload(Lead.owner),
+)
+SORTABLE = {
+    "id": Lead.id,
+    "created_at": Lead.created_at,
+    "updated_at": Lead.updated_at,
+    "priority": Lead.priority,
+    "stage_changed_at": Lead.stage_changed_at,
+    "expected_investment": Lead.expected_investment,
+    "next_follow_up": Lead.next_follow_up,
+}
+
+
+def get(session: Session, lead_id: int, *, with_history: bool = False) -> Lead:
+    options = [*_LOAD, selectinload(Lead.history)] if with_history else list(_LOAD)
+    lead = session.get(Lead, lead_id, options=options)
+    if lead is None:
+        raise NotFound(f"lead {lead_id} not found")
+    return lead
+
+
+def require(session: Session, lead_id: int, *, field: str = "lead_id") -> Lead:
+    lead = session.get(Lead, lead_id, options=list(_LOAD))
+    if lead is None:
+        raise Invalid(field, f"unknown lead {lead_id}")
+    return lead
+
+
+def is_open(lead: Lead) -> bool:
+    """Still being pursued: not halted and not yet signed."""
+    return lead.stage not in HALTED and RANK[lead.stage] < RANK[Stage.signed]
+
+
+def public(lead: Lead, *, today: date | None = None) -> LeadPublic:
+    return LeadPublic(**_public_fields(lead, today or date.today()))
+
+
+def detail(lead: Lead) -> LeadDetail:
+    history = [
+        HistoryEntry(
+            from_=change.from_stage,
+            to=change.to_stage,
+            at=change.at,
+            by=change.by,
+            reason=change.reason,
+            note=change.note,
+        )
+        for change in lead.history
+    ]
+    return LeadDetail(**_public_fields(lead, date.today()), history=history)
+
+
+def _public_fields(lead: Lead, today: date) -> dict:
+    company = lead.company
+    return {
+        "id": lead.id,
+        "company": CompanyRef(
+            id=company.id, name=company.name, city=company.city, province=company.province
+        ),
+        "segment": f"{lead.segment.chain.code}:{lead.segment.code}",
+        "chain": lead.segment.chain.code,
+        "task_force": TaskForceRef(id=lead.task_force.id, name=lead.task_force.name)
+        if lead.task_force
+        else None,
+        "owner": lead.owner.username if lead.owner else None,
+        "stage": lead.stage,
+        "left_stage": lead.left_stage,
+        "halt_reason": lead.halt_reason,
+        "highest_stage": PIPELINE[lead.highest_rank],
+        "stage_changed_at": lead.stage_changed_at,
+        "priority": lead.priority,
+        "source": lead.source,
+        "expected_investment": lead.expected_investment,
+        "expected_jobs": lead.expected_jobs,
+        "next_follow_up": lead.next_follow_up,
+        "follow_up_overdue": bool(
+            lead.next_follow_up and lead.next_follow_up < today and is_open(lead)
+        ),
+        "notes": lead.notes,
+        "version": lead.version,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+    }
+
+
+def list_leads(
+    session: Session,
+    *,
+    page: Page,
+    q: str | None = None,
+    stage: Stage | None = None,
+    chain: str | None = None,
+    segment: str | None = None,
+    task_force_id: int | None = None,
+    owner: str | None = None,
+    priority: Priority | None = None,
+    source: Source | None = None,
+    company_id: int | None = None,
+    overdue: bool | None = None,
+    sort: str = "-id",
+    today: date | None = None,
+) -> tuple[list[Lead], int]:
+    query = filtered_query(
+        q=q,
+        stage=stage,
+        chain=chain,
+        segment=segment,
+        task_force_id=task_force_id,
+        owner=owner,
+        priority=priority,
+        source=source,
+        company_id=company_id,
+        overdue=overdue,
+        today=today,
+    )
+    return fetch_page(session, query.options(*_LOAD).order_by(*_ordering(sort)), page)
+
+
+def filtered_query(
+    *,
+    q: str | None = None,
+    stage: Stage | None = None,
+    chain: str | None = None,
+    segment: str | None = None,
+    task_force_id: int | None = None,
+    owner: str | None = None,
+    priority: Priority | None = None,
+    source: Source | None = None,
+    company_id: int | None = None,
+    overdue: bool | None = None,
+    today: date | None = None,
+) -> Select:
+    query = select(Lead)
+    if q:
+        query = query.where(Lead.company.has(contains(Company.name, q)))
+    if stage:
+        query = query.where(Lead.stage == stage)
+    if chain:
+        query = query.where(Lead.segment.has(Segment.chain.has(Chain.code == chain)))
+    if segment:
+        chain_code, segment_code = chain_service.split_ref(segment)
+        condition = Segment.code == segment_code
+        if chain_code:
+            condition &= Segment.chain.has(Chain.code == chain_code)
+        query = query.where(Lead.segment.has(condition))
+    if task_force_id is not None:
+        query = query.where(Lead.task_force_id == task_force_id)
+    if owner:
+        query = query.where(Lead.owner.has(User.username == owner))
+    if priority:
+        query = query.where(Lead.priority == priority)
+    if source:
+        query = query.where(Lead.source == source)
+    if company_id is not None:
+        query = query.where(Lead.company_id == company_id)
+    if overdue is not None:
+        open_stages = [s for s in PIPELINE if RANK[s] < RANK[Stage.signed]]
+        late = (Lead.next_follow_up < (today or date.today())) & Lead.stage.in_(open_stages)
+        query = query.where(late if overdue else ~late | Lead.next_follow_up.is_(None))
+    return query
+
+
+def _ordering(sort: str) -> list:
+    descending = sort.startswith("-")
+    column = SORTABLE.get(sort.lstrip("-"))
+    if column is None:
+        raise Invalid(("query", "sort"), f"cannot sort by '{sort}'; use {', '.join(SORTABLE)}")
+    return [column.desc() if descending else column.asc(), Lead.id.desc()]
+
+
+def create(session: Session, data: LeadCreate) -> tuple[Lead, list[str]]:
+    """Create a lead at ``identified``; a second active lead for the same company and
+    segment is allowed but answered with a warning."""
+    company = _require_company(session, data.company_id)
+    segment = chain_service.resolve_segments(session, [data.segment], field="segment")[data.segment]
+    lead = Lead(
+        company=company,
+        segment=segment,
+        stage=Stage.identified,
+        highest_rank=RANK[Stage.identified],
+        priority=data.priority,
+        source=data.source,
+        expected_investment=data.expected_investment,
+        expected_jobs=data.expected_jobs,
+        next_follow_up=data.next_follow_up,
+        notes=data.notes,
+    )
+    _apply_people(session, lead, data.model_dump(include={"task_force_id", "owner"}))
+    warnings = _duplicate_warnings(session, company.id, segment.id)
+    session.add(lead)
+    session.flush()
+    return lead, warnings
+
+
+def update(session: Session, lead: Lead, data: LeadUpdate) -> Lead:
+    check_version(lead, data.version)
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for field in ("segment", "priority", "source"):
+        if field in changes and changes[field] is None:
+            raise Invalid(field, f"{field} may not be null")
+    with session.no_autoflush:
+        if "segment" in changes:
+            ref = changes.pop("segment")
+            lead.segment = chain_service.resolve_segments(session, [ref], field="segment")[ref]
+        _apply_people(session, lead, changes)
+        for key in ("priority", "source", "expected_investment", "expected_jobs"):
+            if key in changes:
+                setattr(lead, key, changes[key])
+        for key in ("next_follow_up", "notes"):
+            if key in changes:
+                setattr(lead, key, changes[key])
+        lead.touch()
+    session.flush()
+    return lead
+
+
+def delete(session: Session, lead: Lead) -> None:
+    if RANK.get(lead.stage, 0) >= RANK[Stage.signed] or lead.highest_rank >= RANK[Stage.signed]:
+        raise Conflict(f"lead {lead.id} was signed; its project keeps it")
+    session.delete(lead)
+    session.flush()
+
+
+def plan_move(lead: Lead, requested: Stage | Literal["resume"], reason: str | None) -> Stage:
+    """Check a stage move against SPEC §3 and return the stage it goes to.
+
+    Forward moves may skip stages; a backward move needs a reason; paused and lost need a
+    reason and remember the stage they left; ``resume`` returns a paused lead there.
+    Moves past ``signed`` need the lead to have been signed (its project exists).
+    """
+    current = lead.stage
+    reason = (reason or "").strip() or None
+    if requested == "resume":
+        if current not in HALTED:
+            raise Invalid("stage", f"only a paused or lost lead can resume; this one is {current}")
+        target = lead.left_stage or Stage.identified
+    else:
+        target = requested
+    if target == current:
+        raise Invalid("stage", f"the lead is already {current}")
+    if target in HALTED:
+        if reason is None:
+            raise Invalid("reason", f"moving a lead to {target} needs a reason")
+        return target
+    base = lead.left_stage if current in HALTED and lead.left_stage else current
+    if current == Stage.lost and reason is None:
+        raise Invalid("reason", "reopening a lost lead needs a reason")
+    if RANK[target] < RANK[base] and reason is None:
+        raise Invalid("reason", f"moving back from {base} to {target} needs a reason")
+    signed = RANK[Stage.signed]
+    if lead.highest_rank >= signed and RANK[target] < signed:
+        raise Invalid("stage", "a signed lead cannot go back before signing; its project exists")
+    if RANK[target] > signed and lead.highest_rank < signed:
+        raise Invalid("stage", f"a lead must be signed before it is {target}")
+    return target
+
+
+def record_move(
+    session: Session,
+    lead: Lead,
+    target: Stage,
+    *,
+    by: str | None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> StageChange:
+    """Move the lead (already checked by ``plan_move``) and write its history row."""
+    current = lead.stage
+    change = StageChange(
+        from_stage=current, to_stage=target, by=by, reason=reason or None, note=note or None
+    )
+    lead.history.append(change)
+    if target in HALTED:
+        if current not in HALTED:
+            lead.left_stage = current
+        lead.halt_reason = reason
+    else:
+        lead.left_stage = None
+        lead.halt_reason = None
+        lead.highest_rank = max(lead.highest_rank, RANK[target])
+    lead.stage = target
+    lead.stage_changed_at = utcnow()
+    session.flush()
+    return change
+
+
+def check_version(lead: Lead, version: int | None) -> None:
+    if version is not None and version != lead.version:
+        raise Conflict(f"lead {lead.id} was changed by someone else; reload it")
+
+
+def _require_company(session: Session, company_id: int) -> Company:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise Invalid("company_id", f"unknown company {company_id}")
+    return company
+
+
+def _apply_people(session: Session, lead: Lead, values: dict) -> None:
+    if "task_force_id" in values:
+        tf_id = values["task_force_id"]
+        lead.task_force = task_force_service.require(session, tf_id) if tf_id is not None else None
+    if "owner" in values:
+        owner = values["owner"]
+        lead.owner = auth_service.require_user(session, owner, field="owner") if owner else None
+
+
+def _duplicate_warnings(session: Session, company_id: int, segment_id: int) -> list[str]:
+    active = [s for s in PIPELINE if s != Stage.producing]
+    others = session.scalar(
+        select(func.count())
+        .select_from(Lead)
+        .where(
+            Lead.company_id == company_id,
+            Lead.segment_id == segment_id,
+            Lead.stage.in_(active),
+        )
+    )
+    if others:
+        return [f"the company already has {others} active lead(s) for this segment"]
+    return []
+
+
+def lead_counts_by_task_force(session: Session, task_force_ids: list[int]) -> dict[int, dict]:
+    """``{task force id: {stage: count}}`` in one GROUP BY."""
+    if not task_force_ids:
+        return {}
+    rows = session.execute(
+        select(Lead.task_force_id, Lead.stage, func.count())
+        .where(Lead.task_force_id.in_(task_force_ids))
+        .group_by(Lead.task_force_id, Lead.stage)
+    )
+    counts: dict[int, dict] = {
+        tf: dict.fromkeys((s.value for s in Stage), 0) for tf in task_force_ids
+    }
+    for tf_id, stage, count in rows:
+        counts[tf_id][stage.value] = count
+    return counts

@@ -1,0 +1,125 @@
+"""Visits (拜访 / 走访): planned and done meetings with a lead's company."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.errors import Conflict, Invalid, NotFound
+from crm.leads import service as lead_service
+from crm.leads.models import RANK, Lead, Stage, Visit, VisitStatus
+from crm.leads.schemas import CompanyRef, TaskForceRef, VisitCreate, VisitPublic, VisitUpdate
+from crm.listing import Page, fetch_page
+from crm.taskforces import service as task_force_service
+
+_LOAD = (
+    selectinload(Visit.lead).selectinload(Lead.company),
+    selectinload(Visit.task_force),
+)
+
+
+def get(session: Session, visit_id: int) -> Visit:
+    visit = session.get(Visit, visit_id, options=list(_LOAD))
+    if visit is None:
+        raise NotFound(f"visit {visit_id} not found")
+    return visit
+
+
+def public(visit: Visit) -> VisitPublic:
+    lead = visit.lead
+    company = lead.company
+    suggest = (
+        visit.status == VisitStatus.done
+        and lead.stage in RANK
+        and RANK[lead.stage] < RANK[Stage.visited]
+    )
+    return VisitPublic(
+        id=visit.id,
+        lead_id=lead.id,
+        company=CompanyRef(
+            id=company.id, name=company.name, city=company.city, province=company.province
+        ),
+        task_force=TaskForceRef(id=visit.task_force.id, name=visit.task_force.name)
+        if visit.task_force
+        else None,
+        date=visit.date,
+        city=visit.city,
+        participants=list(visit.participants or []),
+        purpose=visit.purpose,
+        outcome=visit.outcome,
+        next_step=visit.next_step,
+        status=visit.status,
+        lead_stage=lead.stage,
+        suggested_stage=Stage.visited if suggest else None,
+        version=visit.version,
+    )
+
+
+def list_visits(
+    session: Session,
+    *,
+    page: Page,
+    lead_id: int | None = None,
+    task_force_id: int | None = None,
+    status: VisitStatus | None = None,
+    city: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> tuple[list[Visit], int]:
+    query = select(Visit).options(*_LOAD).order_by(Visit.date, Visit.id)
+    if lead_id is not None:
+        query = query.where(Visit.lead_id == lead_id)
+    if task_force_id is not None:
+        query = query.where(Visit.task_force_id == task_force_id)
+    if status:
+        query = query.where(Visit.status == status)
+    if city:
+        query = query.where(Visit.city == city)
+    if date_from:
+        query = query.where(Visit.date >= date_from)
+    if date_to:
+        query = query.where(Visit.date <= date_to)
+    return fetch_page(session, query, page)
+
+
+def create(session: Session, data: VisitCreate) -> Visit:
+    lead = lead_service.require(session, data.lead_id)
+    task_force = (
+        task_force_service.require(session, data.task_force_id)
+        if data.task_force_id is not None
+        else lead.task_force
+    )
+    visit = Visit(
+        lead=lead,
+        task_force=task_force,
+        date=data.date,
+        city=data.city or lead.company.city,
+        participants=list(dict.fromkeys(data.participants)),
+        purpose=data.purpose,
+        outcome=data.outcome,
+        next_step=data.next_step,
+        status=data.status,
+    )
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def update(session: Session, visit: Visit, data: VisitUpdate) -> Visit:
+    if data.version != visit.version:
+        raise Conflict(f"visit {visit.id} was changed by someone else; reload it")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for field in ("date", "status", "participants"):
+        if field in changes and changes[field] is None:
+            raise Invalid(field, f"{field} may not be null")
+    with session.no_autoflush:
+        if "task_force_id" in changes:
+            tf_id = changes.pop("task_force_id")
+            visit.task_force = (
+                task_force_service.require(session, tf_id) if tf_id is not None else None
+            )
+        for key, value in changes.items():
+            setattr(visit, key, value)
+        visit.touch()
+    session.flush()
+    return visit
