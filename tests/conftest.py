@@ -4,11 +4,13 @@
 """
 
 import os
+import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
 from crm import migrate
@@ -24,22 +26,31 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("CRM_TEST_DATABASE_URL")
-    if url:
-        _reset_postgres_schema(url)
-    else:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url = os.environ.get("CRM_TEST_DATABASE_URL")
+    if not server_url:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    migrate.upgrade(url)
-    return url
+        migrate.upgrade(url)
+        yield url
+        return
+    with _scratch_postgres_database(server_url) as url:
+        migrate.upgrade(url)
+        yield url
 
 
-def _reset_postgres_schema(url: str) -> None:
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+@contextmanager
+def _scratch_postgres_database(server_url: str) -> Iterator[str]:
+    """A database of this run's own on the given server, so runs never see each other."""
+    name = f"crm_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +82,9 @@ def db(clean_db: Engine):
 @pytest.fixture
 def app(database_url: str, db):
     secret = "test-secret-key-for-signing-tokens-0123456789"
-    return create_app(Settings(database_url=database_url, secret_key=secret))
+    app = create_app(Settings(database_url=database_url, secret_key=secret))
+    yield app
+    app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -197,7 +197,8 @@ def _ordering(sort: str) -> list:
     column = SORTABLE.get(sort.lstrip("-"))
     if column is None:
         raise Invalid(("query", "sort"), f"cannot sort by '{sort}'; use {', '.join(SORTABLE)}")
-    return [column.desc() if descending else column.asc(), Lead.id.desc()]
+    order = column.desc() if descending else column.asc()
+    return [order.nulls_last(), Lead.id.desc()]
 
 
 def create(session: Session, data: LeadCreate) -> tuple[Lead, list[str]]:
