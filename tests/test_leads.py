@@ -11,7 +11,12 @@ def setup(staff, login):
     assert staff.post("/api/chains", json=chain_file()).status_code == 201
     task_force = staff.post(
         "/api/taskforces",
-        json={"name": "新型显示专班", "kind": "task_force", "leader": "chen", "members": ["staff1"]},
+        json={
+            "name": "新型显示专班",
+            "kind": "task_force",
+            "leader": "chen",
+            "members": ["staff1"],
+        },
     ).json()
     companies = [
         staff.post("/api/companies", json=company(name, city=city)).json()
@@ -166,7 +171,9 @@ def test_reopening_a_lost_lead_needs_a_reason(staff, setup):
     assert reopened.json()["stage"] == "visited"
 
 
-@pytest.mark.parametrize("body", [{"stage": "finished"}, {"stage": None}, {}, {"stage": "visited", "extra": 1}])
+@pytest.mark.parametrize(
+    "body", [{"stage": "finished"}, {"stage": None}, {}, {"stage": "visited", "extra": 1}]
+)
 def test_unknown_stage_is_422(staff, setup, table_counts, body):
     lead = new_lead(staff, setup["companies"][0]["id"])
     before = table_counts()
@@ -218,7 +225,14 @@ def test_history_is_complete_and_oldest_first(staff, setup):
         ("visited", "contacted"),
         ("contacted", "lost"),
     ]
-    assert [h["reason"] for h in history] == [None, None, "资金紧张", None, "退回重新对接", "落户外地"]
+    assert [h["reason"] for h in history] == [
+        None,
+        None,
+        "资金紧张",
+        None,
+        "退回重新对接",
+        "落户外地",
+    ]
     assert history[1]["note"] == "实地考察"
     assert [h["at"] for h in history] == sorted(h["at"] for h in history)
 
@@ -241,10 +255,23 @@ def test_leader_may_move_leads(setup, login, staff):
 def test_filters_and_sorting(staff, setup):
     tf = setup["task_force"]["id"]
     a, b, c = (co["id"] for co in setup["companies"])
-    one = new_lead(staff, a, priority="A", task_force_id=tf, owner="chen", expected_investment=500,
-                   next_follow_up="2020-01-01")
-    two = new_lead(staff, b, priority="B", segment="new-display:terminal", expected_investment=900,
-                   source="exhibition")
+    one = new_lead(
+        staff,
+        a,
+        priority="A",
+        task_force_id=tf,
+        owner="chen",
+        expected_investment=500,
+        next_follow_up="2020-01-01",
+    )
+    two = new_lead(
+        staff,
+        b,
+        priority="B",
+        segment="new-display:terminal",
+        expected_investment=900,
+        source="exhibition",
+    )
     three = new_lead(staff, c, priority="C", task_force_id=tf, next_follow_up="2999-01-01")
     move(staff, two["id"], stage="visited")
 
@@ -284,7 +311,9 @@ def test_patch_lead_with_version(staff, setup):
     )
     assert updated.status_code == 200, updated.text
     assert updated.json()["priority"] == "A" and updated.json()["owner"] == "chen"
-    stale = staff.patch(f"/api/leads/{lead['id']}", json={"version": lead["version"], "priority": "C"})
+    stale = staff.patch(
+        f"/api/leads/{lead['id']}", json={"version": lead["version"], "priority": "C"}
+    )
     assert stale.status_code == 409
     assert staff.get(f"/api/leads/{lead['id']}").json()["priority"] == "A"
 
@@ -292,7 +321,9 @@ def test_patch_lead_with_version(staff, setup):
 def test_stage_moves_are_audited(staff, setup):
     lead = new_lead(staff, setup["companies"][0]["id"])
     move(staff, lead["id"], stage="contacted")
-    entries = staff.get("/api/audit", params={"entity": "lead", "record_id": str(lead["id"])}).json()
+    entries = staff.get(
+        "/api/audit", params={"entity": "lead", "record_id": str(lead["id"])}
+    ).json()
     assert any(e["changes"].get("stage") == ["identified", "contacted"] for e in entries["items"])
     changes = staff.get("/api/audit", params={"entity": "lead_stage_change"}).json()
     assert changes["total"] == 1
