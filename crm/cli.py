@@ -164,6 +164,27 @@ def import_companies(
     print_report(report, partial=partial)
 
 
+@import_app.command("leads")
+def import_leads(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="import the good rows even if some are bad")
+    ] = False,
+) -> None:
+    """Import leads from CSV or XLSX (English or Chinese headers); duplicates merge.
+
+    A company not found by credit code or name is created; a lead for a company and segment
+    that already has an open lead updates it.
+    """
+    from crm.leads.importer import import_leads as run_import
+
+    with progress_bar("导入线索") as progress, unit_of_work() as session:
+        report = run_import(
+            session, file.read_bytes(), file.name, partial=partial, progress=progress
+        )
+    print_report(report, partial=partial)
+
+
 def print_report(report, *, partial: bool) -> None:
     """Print an import report; exit non-zero when the file had bad rows."""
     for error in report.errors:
@@ -192,6 +213,30 @@ def export_companies(file: Path) -> None:
     typer.echo(f"exported companies to {file}")
 
 
+@export_app.command("leads")
+def export_leads(
+    file: Path,
+    stage: Annotated[str | None, typer.Option(help="only leads in this stage")] = None,
+    chain: Annotated[str | None, typer.Option(help="only leads of this chain (code)")] = None,
+) -> None:
+    """Write leads to CSV or XLSX (by extension), Chinese headers; reads back with import."""
+    from crm.leads import service as lead_service
+    from crm.leads.importer import export_rows
+    from crm.leads.models import Stage
+    from crm.tabular import TableError, write_table
+
+    if stage is not None and stage not in Stage.__members__:
+        fail(f"unknown stage '{stage}': use {', '.join(Stage.__members__)}")
+    query = lead_service.filtered_query(stage=Stage(stage) if stage else None, chain=chain)
+    with unit_of_work() as session:
+        headers, rows = export_rows(session, query)
+        try:
+            write_table(file, headers, rows)
+        except TableError as error:
+            fail(str(error))
+    typer.echo(f"exported leads to {file}")
+
+
 @export_app.command("chain")
 def export_chain(code: str, file: Path) -> None:
     """Write a chain map as a chain file that imports back to the same chain."""
@@ -218,7 +263,12 @@ def seed(
             result = load_seeds(session, seeds or DEFAULT_SEEDS, progress=progress)
     except SeedError as error:
         fail(str(error))
-    typer.echo(f"seeded {result.chains} chains, {result.parks} parks, {result.companies} companies")
+    except (ValidationError, DomainError) as error:
+        report_errors(error)
+    typer.echo(
+        f"seeded {result.chains} chains, {result.parks} parks, {result.companies} companies, "
+        f"{result.task_forces} task forces, {result.leads} leads, {result.projects} projects"
+    )
     for username, password in result.new_logins.items():
         typer.echo(f"  new user {username}  password {password}")
 

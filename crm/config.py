@@ -1,8 +1,13 @@
 """Application settings, read from the environment (prefix ``CRM_``)."""
 
 from functools import lru_cache
+from typing import Annotated
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Hours from raising a service ticket to its due time, by priority (SPEC §2).
+DEFAULT_SLA_HOURS = {"urgent": 24.0, "high": 72.0, "normal": 168.0, "low": 336.0}
 
 
 class Settings(BaseSettings):
@@ -14,6 +19,10 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     token_minutes: int = 12 * 60
     sql_echo: bool = False
+    # e.g. CRM_SLA_HOURS='{"urgent": 12}'; priorities left out keep their default.
+    sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: dict(DEFAULT_SLA_HOURS)
+    )
 
 
 @lru_cache

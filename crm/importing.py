@@ -3,14 +3,17 @@
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from crm.errors import DomainError
+
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
 
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "本地", "√", "✓"}
-FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "外地", "非本地", "×", ""}
+FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "外地", "非本地", "×"}
 LIST_SEPARATORS = re.compile(r"[;；,，、|\n]+")
 
 
@@ -27,6 +30,16 @@ class ImportReport(BaseModel):
     refused: int = Field(0, description="rows left out because of errors")
     applied: bool = Field(False, description="whether anything was written")
     errors: list[RowError] = []
+
+
+class ImportRefused(DomainError):
+    """A file refused with nothing written; the report is the ``detail`` (rendered as 422)."""
+
+    status_code = 422
+
+    def __init__(self, report: ImportReport):
+        super().__init__(report.model_dump(mode="json"))
+        self.report = report
 
 
 def header_key(header: str) -> str:
@@ -50,12 +63,13 @@ def split_list(value: Any) -> list[str]:
     return [part.strip() for part in LIST_SEPARATORS.split(str(value)) if part.strip()]
 
 
-def parse_bool(value: Any) -> bool:
+def parse_bool(value: Any) -> bool | None:
+    """Yes/no in English or Chinese; a blank cell is None (not stated), as for numbers."""
     if isinstance(value, bool):
         return value
-    if value is None:
-        return False
-    word = str(value).strip().casefold()
+    word = "" if value is None else str(value).strip().casefold()
+    if not word:
+        return None
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
@@ -89,3 +103,31 @@ def text_or_none(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (after its 1900 leap bug)
+DATE_TEXT = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+
+
+def parse_date(value: Any) -> date | None:
+    """A date as Excel and people write it: a date cell, 2026-03-05, 2026/3/5, 2026年3月5日,
+    or an Excel serial number (a date cell formatted as a number)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:  # Excel's last day is 9999-12-31
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        raise ValueError(f"'{value}' is not a date")
+    match = DATE_TEXT.match(str(value).strip())
+    if match:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise ValueError(f"'{value}' is not a date (2026-03-05 or 2026/3/5)")

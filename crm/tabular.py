@@ -117,6 +117,19 @@ def write_table(path: Path, headers: list[str], rows: Iterable[Sequence[Any]]) -
         raise TableError(f"unsupported file type '{suffix}': use .csv or .xlsx")
 
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+
+def table_bytes(file_format: str, headers: list[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """The table as an ``xlsx`` or ``csv`` file's content."""
+    if file_format == "xlsx":
+        return xlsx_bytes(headers, rows)
+    if file_format == "csv":
+        return csv_bytes(headers, rows)
+    raise TableError(f"unsupported file type '{file_format}': use csv or xlsx")
+
+
 def csv_bytes(headers: list[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)

@@ -8,6 +8,7 @@ organisation code's own, GB 11714). Every chain gets missing, weak and strong le
 import csv
 import json
 import random
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from stdnum.cn import uscc
@@ -89,13 +90,117 @@ USERS = [
     ("zhangwei", "张伟", "staff"),
     ("liuyang", "刘洋", "staff"),
     ("wangfang", "王芳", "staff"),
+    ("huangmin", "黄敏", "staff"),
     ("chenjing", "陈静", "leader"),
     ("lihua", "李华", "leader"),
     ("zhaolei", "赵磊", "leader"),
+    ("zhoujie", "周杰", "leader"),
+    ("xuming", "徐明", "leader"),
+    ("sunhao", "孙浩", "leader"),
+    ("majun", "马军", "leader"),
+    ("zhuli", "朱丽", "leader"),
+    ("hulin", "胡林", "leader"),
+    ("guoqiang", "郭强", "leader"),
+    ("heping", "何平", "leader"),
+    ("luoxin", "罗欣", "leader"),
     ("sunli", "孙丽", "specialist"),
     ("zhouqiang", "周强", "specialist"),
     ("wuyan", "吴艳", "specialist"),
+    ("xiehong", "谢红", "specialist"),
+    ("tangwei", "唐伟", "specialist"),
+    ("fengyu", "冯雨", "specialist"),
+    ("dongmei", "董梅", "specialist"),
+    ("yuanbo", "袁博", "specialist"),
     ("zhengjun", "郑军", "viewer"),
+    ("caoyi", "曹毅", "viewer"),
+]
+LEADERS = [u for u, _, r in USERS if r == "leader"]
+STAFF = [u for u, _, r in USERS if r == "staff"]
+SPECIALISTS = [u for u, _, r in USERS if r == "specialist"]
+
+TASK_FORCES = [  # 13 企业招商专班: one per focus chain and three cross-chain ones
+    *[
+        (f"{name}产业招商专班", "task_force", [code], None)
+        for code, name in [
+            ("new-display", "新型显示"),
+            ("smart-home", "智慧家庭"),
+            ("advanced-equipment", "先进装备制造"),
+            ("new-energy", "新能源"),
+            ("new-materials", "新材料"),
+            ("electronic-info", "电子信息"),
+            ("biomedicine", "生物医药"),
+            ("robotics", "机器人"),
+            ("auto-parts", "汽车及零部件"),
+            ("energy-saving", "节能环保"),
+        ]
+    ],
+    ("链主企业配套招商专班", "task_force", ["new-display", "auto-parts", "electronic-info"], None),
+    ("总部经济招商专班", "task_force", [], None),
+    ("外资招商专班", "task_force", ["advanced-equipment", "biomedicine"], None),
+    # 10 招商组 of the city's departments
+    *[
+        (f"{dept}招商组", "group", chains, None)
+        for dept, chains in [
+            ("经信", ["electronic-info", "advanced-equipment"]),
+            ("商务", []),
+            ("科技", ["robotics", "biomedicine"]),
+            ("发改", ["new-energy"]),
+            ("自然资源", []),
+            ("住建", ["smart-home"]),
+            ("农业农村", []),
+            ("文旅", []),
+            ("卫健", ["biomedicine"]),
+            ("金融", []),
+        ]
+    ],
+    # 7 驻外投资促进中心 in the cities where such centres sit
+    *[
+        (f"驻{city}投资促进中心", "center", [], city)
+        for city in ["北京", "上海", "深圳", "成都", "重庆", "西安", "武汉"]
+    ],
+]
+
+LEADS = 520
+HISTORY_START = date(2024, 12, 1)
+HISTORY_END = date(2026, 11, 15)
+FINAL_STAGES = [  # (stage, share of leads)
+    ("identified", 0.22),
+    ("contacted", 0.18),
+    ("visited", 0.14),
+    ("negotiating", 0.12),
+    ("signed", 0.09),
+    ("started", 0.07),
+    ("producing", 0.05),
+    ("paused", 0.06),
+    ("lost", 0.07),
+]
+PIPELINE = ["identified", "contacted", "visited", "negotiating", "signed", "started", "producing"]
+PAUSE_REASONS = ["企业投资计划推迟", "等待董事会决策", "用地指标待落实", "企业融资未到位"]
+LOSS_REASONS = [
+    "落户其他城市",
+    "企业战略调整",
+    "政策条件未谈拢",
+    "项目被竞争城市截留",
+    "企业经营困难",
+]
+BACK_REASONS = ["对接人变更，重新接洽", "方案需重新论证"]
+TICKET_TITLES = {
+    "financing": "申请项目贷款贴息",
+    "planning": "规划方案审批加快",
+    "land": "土地出让手续办理",
+    "permits": "施工许可证办理",
+    "utilities": "厂区双回路供电接入",
+    "talent": "高端人才公寓申请",
+    "subsidy": "设备购置补贴兑现",
+    "other": "子女入学协调",
+}
+INCENTIVES = [
+    ("land", "按工业用地基准地价优惠供地"),
+    ("tax", "地方留成部分前三年全额奖励"),
+    ("subsidy", "设备投资额10%补贴"),
+    ("loan_interest_subsidy", "项目贷款贴息3年"),
+    ("talent", "核心团队人才安居补贴"),
+    ("other", "标准厂房租金减免"),
 ]
 
 
@@ -245,7 +350,185 @@ def main() -> None:
     ]
     write_json("parks.json", parks)
     write_json("users.json", [{"username": u, "full_name": f, "role": r} for u, f, r in USERS])
-    print(f"{len(rows)} companies ({TARGET_COMPANIES} targets), {len(parks)} parks")
+    task_forces = task_force_records(rng)
+    write_json("taskforces.json", task_forces)
+    leads = lead_records(rng, rows, task_forces)
+    write_json("leads.json", leads)
+    print(
+        f"{len(rows)} companies ({TARGET_COMPANIES} targets), {len(parks)} parks, "
+        f"{len(task_forces)} task forces, {len(leads)} leads, "
+        f"{sum(1 for lead in leads if lead.get('signing'))} projects"
+    )
+
+
+def task_force_records(rng: random.Random) -> list[dict]:
+    records = []
+    for i, (name, kind, chains, city) in enumerate(TASK_FORCES):
+        leader = LEADERS[i % len(LEADERS)]
+        members = sorted({rng.choice(STAFF), LEADERS[(i + 5) % len(LEADERS)]} - {leader})
+        records.append(
+            {
+                "name": name,
+                "kind": kind,
+                "leader": leader,
+                "members": members,
+                "focus_chains": chains,
+                "base_city": city,
+            }
+        )
+    return records
+
+
+def lead_records(rng: random.Random, companies: list[dict], task_forces: list[dict]) -> list[dict]:
+    targets = [c for c in companies if c["是否本地"] == "否"]
+    chosen = rng.sample(targets, LEADS)
+    by_chain = {
+        tf["focus_chains"][0]: tf
+        for tf in task_forces
+        if tf["kind"] == "task_force" and len(tf["focus_chains"]) == 1
+    }
+    centres = {tf["base_city"]: tf for tf in task_forces if tf["kind"] == "center"}
+    groups = [tf for tf in task_forces if tf["kind"] == "group"]
+    parks_by_chain: dict[str, list[str]] = {}
+    for name, _level, chain_codes, _area in PARKS:
+        for code in chain_codes:
+            parks_by_chain.setdefault(code, []).append(name)
+    stages = [stage for stage, _ in FINAL_STAGES]
+    shares = [share for _, share in FINAL_STAGES]
+    records = []
+    for number, company in enumerate(chosen):
+        segment = rng.choice(company["所属环节"].split(";"))
+        chain = segment.split(":")[0]
+        city = company["城市"].removesuffix("市")
+        if city in centres and rng.random() < 0.4:
+            task_force, source = centres[city], "center"
+        elif rng.random() < 0.8:
+            task_force = by_chain[chain]
+            source = rng.choice(["task_force", "task_force", "referral", "exhibition"])
+        else:
+            task_force, source = rng.choice(groups), rng.choice(["think_tank", "other"])
+        expected = round(rng.lognormvariate(10.3, 1.0), -2)  # 万元, a few 亿 typically
+        record = {
+            "credit_code": company["统一社会信用代码"],
+            "segment": segment,
+            "task_force": task_force["name"],
+            "owner": rng.choice([task_force["leader"], *task_force["members"]]),
+            "priority": rng.choices(["A", "B", "C"], weights=[2, 5, 3])[0],
+            "source": source,
+            "expected_investment": expected,
+            "expected_jobs": int(expected / rng.randint(80, 300)) + 20,
+        }
+        final = rng.choices(stages, weights=shares)[0]
+        record.update(_history(rng, final, record["owner"], number))
+        if record.get("signing"):
+            record["signing"]["park"] = rng.choice(parks_by_chain.get(chain) or [PARKS[0][0]])
+            record["signing"]["investment"] = round(expected * rng.uniform(0.8, 1.3), -2)
+            record.update(_after_signing(rng, record))
+        records.append(record)
+    return records
+
+
+def _moment(day: date, rng: random.Random) -> str:
+    return datetime.combine(day, time(rng.randint(1, 9), rng.randint(0, 59))).isoformat() + "+00:00"
+
+
+def _history(rng: random.Random, final: str, owner: str, number: int) -> dict:
+    """Dated moves from identified to ``final``: forward skips, a few steps back, halts."""
+    halted = final in ("paused", "lost")
+    last = rng.choice(PIPELINE[1:4]) if halted else final
+    path = [
+        s
+        for s in PIPELINE[1 : PIPELINE.index(last) + 1]
+        if s == last or s == "signed" and PIPELINE.index(last) > 4 or rng.random() > 0.2
+    ]
+    steps = len(path) + (1 if halted else 0) + 1
+    span = (HISTORY_END - HISTORY_START).days
+    start = HISTORY_START + timedelta(days=rng.randint(0, max(1, span - steps * 25)))
+    day = start
+    moves = []
+    for stage in path:
+        day += timedelta(days=rng.randint(6, 45))
+        moves.append({"to": stage, "at": _moment(day, rng), "by": owner})
+        if stage == "visited" and rng.random() < 0.08:
+            day += timedelta(days=rng.randint(5, 20))
+            moves.append(
+                {
+                    "to": "contacted",
+                    "at": _moment(day, rng),
+                    "by": owner,
+                    "reason": rng.choice(BACK_REASONS),
+                }
+            )
+            day += timedelta(days=rng.randint(5, 20))
+            moves.append({"to": "visited", "at": _moment(day, rng), "by": owner})
+    if halted:
+        day += timedelta(days=rng.randint(10, 60))
+        reasons = PAUSE_REASONS if final == "paused" else LOSS_REASONS
+        moves.append(
+            {"to": final, "at": _moment(day, rng), "by": owner, "reason": rng.choice(reasons)}
+        )
+    record = {
+        "created_at": _moment(start, rng),
+        "moves": moves,
+        "next_follow_up": (HISTORY_END + timedelta(days=rng.randint(-40, 40))).isoformat()
+        if PIPELINE.index(last) < 4 and not halted
+        else None,
+    }
+    if "signed" in path:
+        record["signing"] = {"specialist": SPECIALISTS[number % len(SPECIALISTS)]}
+    return record
+
+
+def _after_signing(rng: random.Random, record: dict) -> dict:
+    """Policy, funding in place and service tickets, dated between signing and production."""
+    moves = record["moves"]
+    signed_at = next(m["at"] for m in moves if m["to"] == "signed")
+    signed_day = date.fromisoformat(signed_at[:10])
+    producing = next((m["at"] for m in moves if m["to"] == "producing"), None)
+    end_day = date.fromisoformat(producing[:10]) if producing else HISTORY_END
+    life = max(1, (end_day - signed_day).days)
+    investment = record["signing"]["investment"]
+    incentives = []
+    for kind, conditions in rng.sample(INCENTIVES, rng.randint(1, 3)):
+        honoured = rng.random() < 0.4
+        incentives.append(
+            {
+                "type": kind,
+                "amount": round(investment * rng.uniform(0.01, 0.06), -1),
+                "conditions": conditions,
+                "honoured_at": (signed_day + timedelta(days=rng.randint(1, life))).isoformat()
+                if honoured
+                else None,
+            }
+        )
+    funding = []
+    share = rng.uniform(0.1, 0.9) if producing or rng.random() < 0.8 else 0
+    for _ in range(rng.randint(1, 3) if share else 0):
+        funding.append(
+            {
+                "date": (signed_day + timedelta(days=rng.randint(1, max(1, life - 1)))).isoformat(),
+                "amount": round(investment * share / 3, -1) or 10,
+            }
+        )
+    tickets = []
+    for _ in range(rng.randint(0, 3) if life > 3 else 0):
+        raised = signed_day + timedelta(days=rng.randint(1, life - 2))
+        category = rng.choice(list(TICKET_TITLES))
+        outcome = rng.choices(["resolved", "in_progress", "open"], weights=[6, 2, 2])[0]
+        tickets.append(
+            {
+                "category": category,
+                "title": TICKET_TITLES[category],
+                "priority": rng.choice(["urgent", "high", "normal", "normal"]),
+                "raised_at": _moment(raised, rng),
+                "status": "resolved" if producing else outcome,
+                "resolution": "已协调相关部门办结" if producing or outcome == "resolved" else None,
+                "satisfaction": rng.randint(3, 5) if producing or outcome == "resolved" else None,
+            }
+        )
+    tickets.sort(key=lambda t: t["raised_at"])
+    funding.sort(key=lambda f: f["date"])
+    return {"policy": incentives, "funding": funding, "tickets": tickets}
 
 
 def write_json(name: str, data) -> None:

@@ -6,6 +6,7 @@
 import os
 import secrets
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from contextlib import contextmanager
 
 import pytest
@@ -143,3 +144,25 @@ def table_counts(db) -> Callable[[], dict[str, int]]:
             }
 
     return counts
+
+
+class FrozenClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> datetime:
+        self.moment += timedelta(**delta)
+        return self.moment
+
+
+@pytest.fixture
+def clock(app) -> FrozenClock:
+    """Freeze the app's clock (``app.state.clock``) at 2026-03-02 12:00 in Beijing."""
+    frozen = FrozenClock(datetime(2026, 3, 2, 4, 0, tzinfo=UTC))
+    app.state.clock = frozen
+    return frozen

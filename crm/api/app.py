@@ -11,13 +11,18 @@ from crm.api.routes import (
     auth,
     chains,
     companies,
+    dashboard,
     gaps,
+    imports,
     leads,
     parks,
+    projects,
     taskforces,
+    tickets,
     users,
     visits,
 )
+from crm.clock import system_clock
 from crm.config import Settings, get_settings
 from crm.db import make_engine, make_sessionmaker
 
@@ -31,6 +36,11 @@ PROTECTED_ROUTERS = [
     (taskforces.router, "taskforces"),
     (leads.router, "leads"),
     (visits.router, "visits"),
+    (projects.router, "projects"),
+    (tickets.router, "tickets"),
+    (imports.router, "imports"),
+    (dashboard.router, "dashboard"),
+    (dashboard.targets_router, "targets"),
     (audit.router, "audit"),
 ]
 
@@ -50,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.secret_key = settings.secret_key
+    app.state.clock = system_clock  # tests replace it to freeze time
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api")

@@ -1,6 +1,7 @@
 """Request-scoped dependencies: the database session, the signed-in user, authorisation."""
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +13,7 @@ from crm.auth import service as auth_service
 from crm.auth.models import User
 from crm.auth.policy import Action, check
 from crm.auth.tokens import read_token
+from crm.config import Settings
 from crm.errors import NotAuthenticated
 from crm.listing import Page, page_params
 
@@ -74,3 +76,18 @@ def authorize(resource: str):
 
 
 PageParams = Annotated[Page, Depends(page_params)]
+
+
+def request_time(request: Request) -> datetime:
+    """The time of this request, from the app's clock (``app.state.clock``; tests freeze it)."""
+    return request.app.state.clock()
+
+
+RequestTime = Annotated[datetime, Depends(request_time)]
+
+
+def app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]

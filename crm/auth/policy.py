@@ -27,6 +27,13 @@ WRITERS: dict[str, frozenset[Role]] = {
     "taskforces": OFFICE,
     "leads": PURSUERS,
     "visits": PURSUERS,
+    "imports": OFFICE,  # whole files of companies and leads
+    # Specialists write their own projects and tickets, leaders those of their task forces:
+    # the per-record ownership rule is still to come, so for now the role alone decides.
+    "projects": PURSUERS | {Role.specialist},
+    "tickets": PURSUERS | {Role.specialist},
+    "dashboard": frozenset(),
+    "targets": OFFICE,
     "audit": frozenset(),
 }
 

@@ -1,4 +1,6 @@
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +48,25 @@ def create(session: Session, data: UserCreate) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def create_many(session: Session, items: list[UserCreate]) -> list[User]:
+    """Create several users, hashing their passwords in parallel (argon2 is slow on purpose
+    and releases the GIL)."""
+    taken = set(
+        session.scalars(select(User.username).where(User.username.in_([i.username for i in items])))
+    )
+    if taken:
+        raise Conflict(f"user '{sorted(taken)[0]}' already exists")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        hashes = list(pool.map(passwords.hash_password, [item.password for item in items]))
+    users = [
+        User(username=i.username, full_name=i.full_name, role=i.role, password_hash=h)
+        for i, h in zip(items, hashes, strict=True)
+    ]
+    session.add_all(users)
+    session.flush()
+    return users
 
 
 def update(session: Session, user: User, data: UserUpdate) -> User:

@@ -1,6 +1,6 @@
 """Leads (招商线索) and their stage rules (SPEC §3)."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import Select, func, select
@@ -201,7 +201,9 @@ def _ordering(sort: str) -> list:
     return [order.nulls_last(), Lead.id.desc()]
 
 
-def create(session: Session, data: LeadCreate) -> tuple[Lead, list[str]]:
+def create(
+    session: Session, data: LeadCreate, *, now: datetime | None = None
+) -> tuple[Lead, list[str]]:
     """Create a lead at ``identified``; a second active lead for the same company and
     segment is allowed but answered with a warning."""
     company = _require_company(session, data.company_id)
@@ -211,6 +213,8 @@ def create(session: Session, data: LeadCreate) -> tuple[Lead, list[str]]:
         segment=segment,
         stage=Stage.identified,
         highest_rank=RANK[Stage.identified],
+        created_at=now or utcnow(),
+        stage_changed_at=now or utcnow(),
         priority=data.priority,
         source=data.source,
         expected_investment=data.expected_investment,
@@ -296,11 +300,23 @@ def record_move(
     by: str | None,
     reason: str | None = None,
     note: str | None = None,
+    at: datetime | None = None,
+    flush: bool = True,
 ) -> StageChange:
-    """Move the lead (already checked by ``plan_move``) and write its history row."""
+    """Move the lead (already checked by ``plan_move``) and write its history row.
+
+    ``at`` is the moment of the move (the request's clock; seeds replay older histories).
+    ``flush=False`` leaves the flush to a caller writing many leads in batches (imports).
+    """
     current = lead.stage
+    at = at or utcnow()
     change = StageChange(
-        from_stage=current, to_stage=target, by=by, reason=reason or None, note=note or None
+        from_stage=current,
+        to_stage=target,
+        at=at,
+        by=by,
+        reason=reason or None,
+        note=note or None,
     )
     lead.history.append(change)
     if target in HALTED:
@@ -312,8 +328,9 @@ def record_move(
         lead.halt_reason = None
         lead.highest_rank = max(lead.highest_rank, RANK[target])
     lead.stage = target
-    lead.stage_changed_at = utcnow()
-    session.flush()
+    lead.stage_changed_at = at
+    if flush:
+        session.flush()
     return change
 
 

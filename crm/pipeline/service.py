@@ -1,22 +1,71 @@
 """Moving a lead through the pipeline: the lead's own rules plus what a move sets off
 in other domains (signing creates the project and its green card)."""
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
-from crm.errors import Invalid
+from crm.db import utcnow
+from crm.errors import Conflict, Invalid
 from crm.leads import service as lead_service
 from crm.leads.models import Lead, Stage
 from crm.leads.schemas import StageMove
+from crm.projects import service as project_service
+
+SIGNING_FIELDS = ("specialist", "investment", "park")
 
 
-def move_stage(session: Session, lead: Lead, move: StageMove, user: User) -> int | None:
-    """Apply a stage move; returns the project id when the move signs the lead."""
+def move_stage(
+    session: Session, lead: Lead, move: StageMove, user: User, *, now: datetime | None = None
+) -> int | None:
+    """Apply a stage move; returns the lead's project id once it is signed.
+
+    Signing (an explicit move to ``signed``) creates the project and issues its green card in
+    the same transaction; a lead signs once. ``resume`` returns a halted signed lead to its
+    stage without signing again. Later moves date the project's milestones.
+    """
+    now = now or utcnow()
     lead_service.check_version(lead, move.version)
+    project = project_service.find_by_lead(session, lead.id)
+    if project is not None and move.stage == Stage.signed and _signs_again(lead):
+        raise Conflict(
+            f"lead {lead.id} was already signed: it has project {project.id}"
+            + ("; reopen it with 'resume'" if lead.stage == Stage.lost else "")
+        )
     target = lead_service.plan_move(lead, move.stage, move.reason)
-    if target == Stage.signed:
-        raise Invalid("stage", "signing needs the projects module, which is not available yet")
-    lead_service.record_move(
-        session, lead, target, by=user.username, reason=move.reason, note=move.note
+    signing = target == Stage.signed and project is None
+    if not signing:
+        given = [field for field in SIGNING_FIELDS if getattr(move, field) is not None]
+        if given:
+            raise Invalid(given[0], f"{', '.join(given)}: only a signing move takes these")
+    terms = (
+        project_service.signing_terms(
+            session, lead, specialist=move.specialist, park=move.park, investment=move.investment
+        )
+        if signing
+        else None
     )
-    return None
+    lead_service.record_move(
+        session, lead, target, by=user.username, reason=move.reason, note=move.note, at=now
+    )
+    if terms is not None:
+        project = project_service.create_for_signed_lead(
+            session, lead, terms, by=user.username, now=now
+        )
+    elif project is not None:
+        project_service.record_milestone(project, target, now=now)
+        session.flush()
+    return project.id if project is not None else None
+
+
+def _signs_again(lead: Lead) -> bool:
+    """Would moving this lead, which has a project, to ``signed`` be a second signing?
+
+    Not when it steps back from a later milestone (a correction) or returns from a pause;
+    a lost lead is reopened with ``resume``.
+    """
+    if lead.stage in (Stage.started, Stage.producing):
+        return False
+    signed_stages = (Stage.signed, Stage.started, Stage.producing)
+    return not (lead.stage == Stage.paused and lead.left_stage in signed_stages)

@@ -1,9 +1,12 @@
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
-from crm.api.deps import CurrentUser, DbSession, PageParams
+from crm import tabular
+from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
+from crm.leads import importer as lead_importer
 from crm.leads import service as lead_service
 from crm.leads.models import Priority, Source, Stage
 from crm.leads.schemas import (
@@ -17,8 +20,19 @@ from crm.leads.schemas import (
 )
 from crm.listing import ListResult
 from crm.pipeline import service as pipeline
+from crm.projects import service as project_service
 
 router = APIRouter(prefix="/leads", tags=["leads"])
+
+L = TypeVar("L", bound=LeadPublic)
+
+
+def _with_project_ids(session: Session, leads: list[L]) -> list[L]:
+    """Fill in ``project_id`` of the signed leads, with one query for all of them."""
+    project_ids = project_service.project_ids_by_lead(session, [lead.id for lead in leads])
+    for lead in leads:
+        lead.project_id = project_ids.get(lead.id)
+    return leads
 
 
 @router.get("", response_model=ListResult[LeadPublic])
@@ -53,26 +67,74 @@ def list_leads(
         sort=sort,
     )
     today = date.today()
-    return {"items": [lead_service.public(lead, today=today) for lead in leads], "total": total}
+    items = [lead_service.public(lead, today=today) for lead in leads]
+    return {"items": _with_project_ids(session, items), "total": total}
 
 
 @router.post("", response_model=LeadCreated, status_code=201)
-def create_lead(data: LeadCreate, session: DbSession):
+def create_lead(data: LeadCreate, session: DbSession, now: RequestTime):
     """Create a lead at stage ``identified``."""
-    lead, warnings = lead_service.create(session, data)
+    lead, warnings = lead_service.create(session, data, now=now)
     detail = lead_service.detail(lead_service.get(session, lead.id, with_history=True))
     return LeadCreated(**detail.model_dump(by_alias=False), warnings=warnings)
 
 
+EXPORT_TYPES = {"xlsx": tabular.XLSX_MEDIA_TYPE, "csv": tabular.CSV_MEDIA_TYPE}
+
+
+# Declared before the "/{lead_id}" routes, which would otherwise take "export" for an id.
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in EXPORT_TYPES.values()}}},
+)
+def export_leads(
+    session: DbSession,
+    file_format: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
+    q: Annotated[str | None, Query(description="text in the company name")] = None,
+    stage: Stage | None = None,
+    chain: str | None = None,
+    segment: Annotated[str | None, Query(description="'chain:segment'")] = None,
+    task_force_id: int | None = None,
+    owner: Annotated[str | None, Query(description="username")] = None,
+    priority: Priority | None = None,
+    source: Source | None = None,
+    company_id: int | None = None,
+    overdue: Annotated[bool | None, Query(description="follow-up date passed")] = None,
+) -> Response:
+    """The leads the filters select (as for the list), as XLSX or CSV under Chinese headers;
+    the file reads back through ``POST /api/import/leads``."""
+    query = lead_service.filtered_query(
+        q=q,
+        stage=stage,
+        chain=chain,
+        segment=segment,
+        task_force_id=task_force_id,
+        owner=owner,
+        priority=priority,
+        source=source,
+        company_id=company_id,
+        overdue=overdue,
+    )
+    content = tabular.table_bytes(file_format, *lead_importer.export_rows(session, query))
+    filename = f"leads-{date.today().isoformat()}.{file_format}"
+    return Response(
+        content,
+        media_type=EXPORT_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @router.get("/{lead_id}", response_model=LeadDetail)
 def get_lead(lead_id: int, session: DbSession):
-    return lead_service.detail(lead_service.get(session, lead_id, with_history=True))
+    detail = lead_service.detail(lead_service.get(session, lead_id, with_history=True))
+    return _with_project_ids(session, [detail])[0]
 
 
 @router.patch("/{lead_id}", response_model=LeadDetail)
 def update_lead(lead_id: int, data: LeadUpdate, session: DbSession):
     lead = lead_service.update(session, lead_service.get(session, lead_id, with_history=True), data)
-    return lead_service.detail(lead)
+    return _with_project_ids(session, [lead_service.detail(lead)])[0]
 
 
 @router.delete("/{lead_id}", status_code=204)
@@ -82,10 +144,15 @@ def delete_lead(lead_id: int, session: DbSession) -> Response:
 
 
 @router.post("/{lead_id}/stage", response_model=StageMoved)
-def move_stage(lead_id: int, move: StageMove, session: DbSession, user: CurrentUser):
-    """Move the lead to another stage (SPEC §3); signing returns the new ``project_id``."""
+def move_stage(
+    lead_id: int, move: StageMove, session: DbSession, user: CurrentUser, now: RequestTime
+):
+    """Move the lead to another stage (SPEC §3). Signing needs ``specialist`` (a user whose
+    role is specialist), takes ``investment`` (万元; default the expected one) and ``park``,
+    creates the project and its green card and returns the new ``project_id``; ``started``
+    and ``producing`` date the project's milestones, ``producing`` closes its green card."""
     lead = lead_service.get(session, lead_id, with_history=True)
-    project_id = pipeline.move_stage(session, lead, move, user)
+    project_id = pipeline.move_stage(session, lead, move, user, now=now)
     detail = lead_service.detail(lead)
     return StageMoved(
         **detail.model_dump(by_alias=False, exclude={"project_id"}), project_id=project_id

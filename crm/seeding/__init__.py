@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.auth import service as auth_service
+from crm.auth.models import User
 from crm.auth.schemas import UserCreate
 from crm.chains import service as chain_service
 from crm.chains.models import Chain
@@ -22,8 +23,9 @@ from crm.companies.importer import import_companies
 from crm.companies.models import Park
 from crm.companies.schemas import ParkCreate
 from crm.importing import Progress
+from crm.seeding import pipeline
 
-DEFAULT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+DEFAULT_SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
 
 
 @dataclass
@@ -31,6 +33,9 @@ class SeedResult:
     chains: int = 0
     parks: int = 0
     companies: int = 0
+    task_forces: int = 0
+    leads: int = 0
+    projects: int = 0
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
 
@@ -62,6 +67,8 @@ def load_seeds(
         first = report.errors[0]
         raise SeedError(f"companies.csv row {first.row}: {first.message}")
     result.companies = report.created
+    result.task_forces = pipeline.load_task_forces(session, seeds)
+    result.leads, result.projects = pipeline.load_leads(session, seeds)
     return result
 
 
@@ -95,10 +102,11 @@ def _load_parks(session: Session, seeds: Path) -> int:
 
 
 def _load_users(session: Session, seeds: Path, passwords: dict[str, str]) -> dict[str, str]:
-    logins = {}
-    for item in seed_users(seeds):
-        if auth_service.get_by_username(session, item["username"]) is None:
-            password = passwords.get(item["username"]) or new_password()
-            auth_service.create(session, UserCreate(**item, password=password))
-            logins[item["username"]] = password
-    return logins
+    existing = set(session.scalars(select(User.username)))
+    new_users = [
+        UserCreate(**item, password=passwords.get(item["username"]) or new_password())
+        for item in seed_users(seeds)
+        if item["username"] not in existing
+    ]
+    auth_service.create_many(session, new_users)
+    return {user.username: user.password for user in new_users}

@@ -1,0 +1,52 @@
+"""File imports (SPEC §5): upload a CSV or XLSX, get the row-by-row report.
+
+200 with the report when something was written (or the file had no rows); 422 with the report
+as ``detail`` when the file was refused, so nothing was written.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile
+
+from crm.api.deps import CurrentUser, DbSession
+from crm.companies import importer as company_importer
+from crm.errors import Invalid
+from crm.importing import ImportRefused, ImportReport
+from crm.leads import importer as lead_importer
+
+router = APIRouter(prefix="/import", tags=["imports"])
+
+MAX_UPLOAD = 64 * 1024 * 1024
+Partial = Annotated[bool, Query(description="import the good rows even if some are bad")]
+
+
+@router.post("/companies", response_model=ImportReport)
+def import_companies(file: UploadFile, session: DbSession, partial: Partial = False):
+    """Companies, English or Chinese headers; duplicates (credit code, else name) merge."""
+    report = company_importer.import_companies(
+        session, _content(file), file.filename or "", partial=partial
+    )
+    return _applied(report)
+
+
+@router.post("/leads", response_model=ImportReport)
+def import_leads(file: UploadFile, session: DbSession, user: CurrentUser, partial: Partial = False):
+    """Leads, English or Chinese headers; a row for a company and segment with an open lead
+    updates that lead; unknown companies are created."""
+    report = lead_importer.import_leads(
+        session, _content(file), file.filename or "", partial=partial, by=user.username
+    )
+    return _applied(report)
+
+
+def _content(file: UploadFile) -> bytes:
+    content = file.file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise Invalid("file", f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+    return content
+
+
+def _applied(report: ImportReport) -> ImportReport:
+    if report.errors and not report.applied:
+        raise ImportRefused(report)
+    return report

@@ -1,0 +1,125 @@
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
+from crm.leads.models import Stage
+from crm.listing import ListResult
+from crm.projects import greencards
+from crm.projects import policy as policy_service
+from crm.projects import service as project_service
+from crm.projects.models import CardStatus
+from crm.projects.schemas import (
+    FundingCreate,
+    FundingRecorded,
+    GreenCardPublic,
+    GreenCardUpdate,
+    IncentivePatch,
+    PolicyPublic,
+    PolicyPut,
+    ProjectDetail,
+    ProjectPublic,
+    ProjectUpdate,
+)
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+@router.get("", response_model=ListResult[ProjectPublic])
+def list_projects(
+    session: DbSession,
+    page: PageParams,
+    q: Annotated[str | None, Query(description="text in the company name")] = None,
+    stage: Stage | None = None,
+    chain: Annotated[str | None, Query(description="chain code")] = None,
+    park: Annotated[str | None, Query(description="park name")] = None,
+    specialist: Annotated[str | None, Query(description="username")] = None,
+    task_force_id: int | None = None,
+    signed_from: Annotated[date | None, Query(description="signed on or after")] = None,
+    signed_to: Annotated[date | None, Query(description="signed on or before")] = None,
+    card_status: CardStatus | None = None,
+):
+    """Signed projects, newest signing first."""
+    items, total = project_service.list_projects(
+        session,
+        page=page,
+        q=q,
+        stage=stage,
+        chain=chain,
+        park=park,
+        specialist=specialist,
+        task_force_id=task_force_id,
+        signed_from=signed_from,
+        signed_to=signed_to,
+        card_status=card_status,
+    )
+    return {"items": [project_service.public(p) for p in items], "total": total}
+
+
+@router.get("/{project_id}", response_model=ProjectDetail)
+def get_project(project_id: int, session: DbSession):
+    return project_service.detail(project_service.get(session, project_id))
+
+
+@router.patch("/{project_id}", response_model=ProjectDetail)
+def update_project(
+    project_id: int, data: ProjectUpdate, session: DbSession, user: CurrentUser, now: RequestTime
+):
+    """Change the project; a new ``specialist`` is recorded in ``specialist_history``."""
+    project = project_service.get(session, project_id)
+    project_service.update(session, project, data, by=user.username, now=now)
+    return project_service.detail(project)
+
+
+@router.post("/{project_id}/funding", response_model=FundingRecorded, status_code=201)
+def add_funding(
+    project_id: int, data: FundingCreate, session: DbSession, user: CurrentUser, now: RequestTime
+):
+    """Record money in place (资金到位); answers with the new total to date."""
+    project = project_service.get(session, project_id)
+    entry = project_service.add_funding(session, project, data, by=user.username, now=now)
+    return FundingRecorded(
+        id=entry.id,
+        date=entry.date,
+        amount=entry.amount,
+        note=entry.note,
+        by=entry.by,
+        at=entry.at,
+        investment_in_place=project_service.investment_in_place(project),
+    )
+
+
+@router.delete("/{project_id}/funding/{entry_id}", status_code=204)
+def delete_funding(project_id: int, entry_id: int, session: DbSession) -> Response:
+    project_service.delete_funding(session, project_service.get(session, project_id), entry_id)
+    return Response(status_code=204)
+
+
+@router.get("/{project_id}/policy", response_model=PolicyPublic)
+def get_policy(project_id: int, session: DbSession):
+    return policy_service.public(project_service.get(session, project_id))
+
+
+@router.put("/{project_id}/policy", response_model=ProjectDetail)
+def replace_policy(project_id: int, data: PolicyPut, session: DbSession):
+    """Set the policy package (一策): incentives with an ``id`` are kept and updated, new ones
+    added, the ones left out removed. Carries and bumps the project's version."""
+    project = policy_service.replace(session, project_service.get(session, project_id), data)
+    return project_service.detail(project)
+
+
+@router.patch("/{project_id}/policy/incentives/{incentive_id}", response_model=ProjectDetail)
+def update_incentive(project_id: int, incentive_id: int, data: IncentivePatch, session: DbSession):
+    """Change one incentive, e.g. record that it was honoured (兑现): ``honoured_at``,
+    ``honoured_amount``. Carries and bumps the project's version."""
+    project = project_service.get(session, project_id)
+    policy_service.update_incentive(session, project, incentive_id, data)
+    return project_service.detail(project)
+
+
+@router.patch("/{project_id}/green-card", response_model=GreenCardPublic)
+def update_green_card(project_id: int, data: GreenCardUpdate, session: DbSession, now: RequestTime):
+    """Change the service team, or close / reopen the green card by hand."""
+    card = greencards.card_of(project_service.get(session, project_id))
+    return greencards.public(greencards.update(session, card, data, now=now))

@@ -1,0 +1,214 @@
+"""The columns of a lead file (SPEC §5) and how a row's cells are read.
+
+English or Chinese headers; enum cells take the English value or the Chinese word. Each bad
+cell becomes a ``RowError`` naming the file's row and the column as the file spells it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crm.auth.models import User
+from crm.chains.models import Segment
+from crm.companies.models import Company
+from crm.companies.schemas import CreditCode
+from crm.importing import (
+    ImportReport,
+    RowError,
+    parse_date,
+    parse_int,
+    parse_number,
+    text_or_none,
+)
+from crm.leads.models import PIPELINE, RANK, Priority, Source, Stage
+from crm.leads.schemas import SegmentKey
+from crm.tabular import Table
+from crm.taskforces.models import TaskForce
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "company": ("company", "company_name", "企业名称", "企业", "公司名称"),
+    "credit_code": ("credit_code", "统一社会信用代码", "信用代码"),
+    "city": ("city", "城市", "市"),
+    "segment": ("segment", "所属环节", "环节"),
+    "task_force": ("task_force", "招商专班", "专班"),
+    "owner": ("owner", "负责人"),
+    "priority": ("priority", "优先级"),
+    "source": ("source", "线索来源", "来源"),
+    "expected_investment": ("expected_investment", "预计投资(万元)", "预计投资"),
+    "expected_jobs": ("expected_jobs", "预计就业", "预计就业(人)"),
+    "next_follow_up": ("next_follow_up", "下次跟进", "下次跟进日期"),
+    "stage": ("stage", "阶段"),
+    "notes": ("notes", "备注"),
+}
+REQUIRED = ("company", "segment")
+CHINESE_HEADERS = {
+    "company": "企业名称",
+    "credit_code": "统一社会信用代码",
+    "city": "城市",
+    "segment": "所属环节",
+    "task_force": "招商专班",
+    "owner": "负责人",
+    "priority": "优先级",
+    "source": "线索来源",
+    "expected_investment": "预计投资(万元)",
+    "expected_jobs": "预计就业",
+    "next_follow_up": "下次跟进",
+    "stage": "阶段",
+    "notes": "备注",
+}
+STAGE_NAMES = {
+    Stage.identified: "已识别",
+    Stage.contacted: "已接洽",
+    Stage.visited: "已拜访",
+    Stage.negotiating: "洽谈中",
+    Stage.signed: "已签约",
+    Stage.started: "已开工",
+    Stage.producing: "已投产",
+    Stage.paused: "暂缓",
+    Stage.lost: "已流失",
+}
+SOURCE_NAMES = {
+    Source.center: "驻外中心",
+    Source.task_force: "招商专班",
+    Source.think_tank: "智库",
+    Source.referral: "以商招商",
+    Source.exhibition: "展会",
+    Source.other: "其他",
+}
+# Stages a lead may be imported at; signing creates a project, so it is never an import.
+IMPORTABLE = frozenset(s for s in PIPELINE if RANK[s] < RANK[Stage.signed])
+
+
+class LeadRowData(BaseModel):
+    """One row's values; a field is set only when its cell is not blank."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    company: Annotated[str, Field(min_length=1, max_length=200)]
+    credit_code: CreditCode | None = None
+    city: Annotated[str, Field(max_length=50)] | None = None
+    segment: SegmentKey
+    task_force: Annotated[str, Field(max_length=100)] | None = None
+    owner: Annotated[str, Field(max_length=64)] | None = None
+    priority: Priority | None = None
+    source: Source | None = None
+    expected_investment: Annotated[float, Field(ge=0, le=1e9)] | None = None
+    expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    next_follow_up: dt.date | None = None
+    stage: Stage | None = None
+    notes: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+@dataclass
+class LeadRow:
+    """A good row: its number in the file, its values, then what they name once looked up."""
+
+    row: int
+    data: LeadRowData
+    segment: Segment | None = None
+    task_force: TaskForce | None = None
+    owner: User | None = None
+    company: Company | None = None
+
+
+def _choice(words: dict[str, Any], what: str, allowed: str):
+    folded = {key.casefold(): value for key, value in words.items()}
+
+    def parse(value: Any) -> Any:
+        text = text_or_none(value)
+        if text is None:
+            return None
+        found = folded.get("".join(text.casefold().split()))
+        if found is None:
+            raise ValueError(f"'{text}' is not a {what}: use {allowed}")
+        return found
+
+    return parse
+
+
+def _parse_stage(value: Any) -> Stage | None:
+    stage = _any_stage(value)
+    if stage is not None and stage not in IMPORTABLE:
+        raise ValueError(
+            f"a lead cannot be imported as {STAGE_NAMES[stage]} ({stage.value}): signing and "
+            "later stages need a project, paused and lost a reason; move it on the lead page"
+        )
+    return stage
+
+
+def _parse_segment(value: Any) -> str | None:
+    text = text_or_none(value)
+    if text is not None and ":" not in text:
+        raise ValueError(f"'{text}' must name its chain as 'chain:segment'")
+    return text
+
+
+_any_stage = _choice(
+    {**{s.value: s for s in Stage}, **{name: s for s, name in STAGE_NAMES.items()}},
+    "stage",
+    "已识别, 已接洽, 已拜访 or 洽谈中",
+)
+_PARSERS = {
+    "company": text_or_none,
+    "credit_code": text_or_none,
+    "city": text_or_none,
+    "segment": _parse_segment,
+    "task_force": text_or_none,
+    "owner": text_or_none,
+    "priority": _choice({p.value: p for p in Priority}, "priority", "A, B or C"),
+    "source": _choice(
+        {
+            **{s.value: s for s in Source},
+            **{name: s for s, name in SOURCE_NAMES.items()},
+            "驻外投资促进中心": Source.center,
+            "专班": Source.task_force,
+            "其它": Source.other,
+        },
+        "source",
+        "驻外中心, 招商专班, 智库, 以商招商, 展会 or 其他",
+    ),
+    "expected_investment": parse_number,
+    "expected_jobs": parse_int,
+    "next_follow_up": parse_date,
+    "stage": _parse_stage,
+    "notes": text_or_none,
+}
+
+
+def parse_rows(
+    table: Table, columns: dict[str, int], header: dict[str, str], report: ImportReport
+) -> list[LeadRow]:
+    parsed: list[LeadRow] = []
+    for number, cells in table.rows:
+        values: dict[str, Any] = {}
+        errors = []
+        for name, index in columns.items():
+            try:
+                values[name] = _PARSERS[name](cells[index] if index < len(cells) else None)
+            except ValueError as error:
+                errors.append(RowError(row=number, column=header[name], message=str(error)))
+        if not errors:
+            try:
+                data = LeadRowData.model_validate(
+                    {k: v for k, v in values.items() if v is not None}
+                )
+                parsed.append(LeadRow(row=number, data=data))
+                continue
+            except ValidationError as error:
+                errors.extend(_row_errors(number, error, header))
+        report.errors.extend(errors)
+    return parsed
+
+
+def _row_errors(number: int, error: ValidationError, header: dict[str, str]) -> list[RowError]:
+    found = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else None
+        if item["type"] == "missing":
+            message = "required: the cell is blank"
+        else:
+            message = item["msg"].removeprefix("Value error, ")
+        found.append(RowError(row=number, column=header.get(name, name), message=message))
+    return found

@@ -1,0 +1,351 @@
+"""Lead import from CSV/XLSX (SPEC §5): validate every row, then write in one transaction.
+
+A row names its company (found by credit code, else by normalised name; created, non-local,
+when not found) and the chain segment the investment would fill. Duplicates merge instead of
+doubling: rows for a company and segment that already has an open lead update that lead, and
+rows for the same company and segment within one file become one lead. A file with any bad
+row is refused whole unless ``partial`` is asked for. The file's columns: ``import_rows``.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.auth.models import User
+from crm.chains import service as chain_service
+from crm.chains.models import Segment
+from crm.companies.models import Company
+from crm.companies.schemas import normalise_name
+from crm.importing import ImportReport, Progress, RowError, map_headers
+from crm.leads import service as lead_service
+from crm.leads.import_rows import (
+    CHINESE_HEADERS,
+    COLUMNS,
+    REQUIRED,
+    SOURCE_NAMES,
+    STAGE_NAMES,
+    LeadRow,
+    LeadRowData,
+    parse_rows,
+)
+from crm.leads.models import HALTED, RANK, Lead, Priority, Source, Stage
+from crm.tabular import TableError, read_table
+from crm.taskforces.models import TaskForce
+
+IMPORT_NOTE = "导入"
+BATCH = 1000
+LOOKUP_CHUNK = 500
+
+
+@dataclass
+class LeadPlan:
+    """The rows of a file that end in one lead: an open lead already stored, or a new one."""
+
+    company: Company
+    segment: Segment
+    rows: list[LeadRow] = field(default_factory=list)
+    lead: Lead | None = None
+
+
+def import_leads(
+    session: Session,
+    content: bytes,
+    filename: str,
+    *,
+    partial: bool = False,
+    progress: Progress | None = None,
+    by: str | None = None,
+) -> ImportReport:
+    """Validate the whole file, then write all of it (or, if ``partial``, its good rows).
+
+    ``by`` is the username written into the history of leads imported past ``identified``;
+    by default the session's acting user.
+    """
+    report = ImportReport()
+    try:
+        table = read_table(content, filename)
+    except TableError as error:
+        report.errors.append(RowError(row=1, column=None, message=str(error)))
+        return report
+    report.rows = len(table.rows)
+    columns = map_headers(table.headers, COLUMNS)
+    for name in REQUIRED:
+        if name not in columns:
+            message = f"no {name} column ({' / '.join(COLUMNS[name][:3])})"
+            report.errors.append(RowError(row=1, column=None, message=message))
+    if report.errors:
+        return report
+    header = {name: table.headers[index] for name, index in columns.items()}
+    rows = parse_rows(table, columns, header, report)
+    rows = _resolve_references(session, rows, header, report)
+    report.errors.sort(key=lambda e: e.row)
+    report.refused = len({e.row for e in report.errors})
+    if report.errors and not partial:
+        return report
+    plans = _plan(session, rows)
+    report.created = _write(session, plans, by=by or session.info.get("actor"), progress=progress)
+    report.merged = len(rows) - report.created
+    report.applied = bool(plans)
+    return report
+
+
+def export_rows(session: Session, query: Select) -> tuple[list[str], Iterable[list[Any]]]:
+    """The leads a query selects as rows under Chinese headers; reads back through
+    ``import_leads`` (leads before signing: later stages are not imported)."""
+
+    def rows():
+        loaded = (
+            query.options(
+                selectinload(Lead.company),
+                selectinload(Lead.segment).selectinload(Segment.chain),
+                selectinload(Lead.task_force),
+                selectinload(Lead.owner),
+            )
+            .order_by(Lead.id)
+            .execution_options(yield_per=1000)
+        )
+        for lead in session.scalars(loaded):
+            yield [
+                lead.company.name,
+                lead.company.credit_code,
+                lead.company.city,
+                f"{lead.segment.chain.code}:{lead.segment.code}",
+                lead.task_force.name if lead.task_force else None,
+                lead.owner.username if lead.owner else None,
+                lead.priority.value,
+                SOURCE_NAMES[lead.source],
+                _number(lead.expected_investment),
+                lead.expected_jobs,
+                lead.next_follow_up,
+                STAGE_NAMES[lead.stage],
+                lead.notes,
+            ]
+
+    return list(CHINESE_HEADERS.values()), rows()
+
+
+def _number(value: float | None) -> float | int | None:
+    """50000 rather than 50000.0 in a CSV cell."""
+    return int(value) if value is not None and value.is_integer() else value
+
+
+def _resolve_references(
+    session: Session, rows: list[LeadRow], header: dict[str, str], report: ImportReport
+) -> list[LeadRow]:
+    """Attach segments, task forces and owners, looked up once for the whole file."""
+    keys = {row.data.segment: chain_service.split_ref(row.data.segment) for row in rows}
+    found = chain_service.segments_by_key(session, set(keys.values()))
+    segments = {ref: found[key] for ref, key in keys.items() if key in found}
+    task_forces = _by_name(session, TaskForce, TaskForce.name, {r.data.task_force for r in rows})
+    owners = _by_name(session, User, User.username, {r.data.owner for r in rows})
+    good = []
+    for row in rows:
+        data, unknown = row.data, {}
+        row.segment = segments.get(data.segment)
+        if row.segment is None:
+            unknown["segment"] = f"unknown segment '{data.segment}'"
+        if data.task_force is not None:
+            row.task_force = task_forces.get(data.task_force)
+            if row.task_force is None:
+                unknown["task_force"] = f"unknown task force '{data.task_force}'"
+        if data.owner is not None:
+            row.owner = owners.get(data.owner)
+            if row.owner is None:
+                unknown["owner"] = f"unknown user '{data.owner}'"
+        report.errors.extend(
+            RowError(row=row.row, column=header.get(name), message=message)
+            for name, message in unknown.items()
+        )
+        if not unknown:
+            good.append(row)
+    return good
+
+
+def _by_name(session: Session, model: type, column, names: set[str | None]) -> dict[str, Any]:
+    wanted = sorted(name for name in names if name)
+    found: dict[str, Any] = {}
+    for chunk in _chunks(wanted):
+        for record in session.scalars(select(model).where(column.in_(chunk))):
+            found[getattr(record, column.key)] = record
+    return found
+
+
+# --- planning and writing ---------------------------------------------------------------------
+
+
+def _plan(session: Session, rows: list[LeadRow]) -> list[LeadPlan]:
+    """Group the rows by company and segment, each group matched to an open lead if any."""
+    _attach_companies(session, rows)
+    plans: dict[tuple[Company, int], LeadPlan] = {}
+    for row in rows:
+        key = (row.company, row.segment.id)
+        if key not in plans:
+            plans[key] = LeadPlan(company=row.company, segment=row.segment)
+        plans[key].rows.append(row)
+    stored = [plan.company.id for plan in plans.values() if plan.company.id is not None]
+    open_leads = _open_leads(session, stored, {plan.segment.id for plan in plans.values()})
+    for plan in plans.values():
+        if plan.company.id is not None:
+            plan.lead = open_leads.get((plan.company.id, plan.segment.id))
+    return list(plans.values())
+
+
+def _attach_companies(session: Session, rows: list[LeadRow]) -> None:
+    """Find each row's company (credit code, else normalised name) or make a new one.
+
+    New companies are not added yet; rows naming the same new company share one object.
+    """
+    by_code, by_name = _stored_companies(session, rows)
+    for row in rows:
+        data = row.data
+        company = _match(data, by_code, by_name)
+        if company is None:
+            company = Company(
+                name=data.company,
+                name_key=normalise_name(data.company),
+                credit_code=data.credit_code,
+                city=data.city,
+                is_local=False,
+            )
+        if data.credit_code:
+            by_code.setdefault(data.credit_code, company)
+        by_name.setdefault(company.name_key, company)
+        row.company = company
+
+
+def _match(
+    data: LeadRowData, by_code: dict[str, Company], by_name: dict[str, Company]
+) -> Company | None:
+    """Same credit code; else same normalised name, unless both carry different codes."""
+    if data.credit_code and data.credit_code in by_code:
+        return by_code[data.credit_code]
+    candidate = by_name.get(normalise_name(data.company))
+    if candidate is not None and (not data.credit_code or not candidate.credit_code):
+        return candidate
+    return None
+
+
+def _stored_companies(
+    session: Session, rows: list[LeadRow]
+) -> tuple[dict[str, Company], dict[str, Company]]:
+    codes = sorted({row.data.credit_code for row in rows if row.data.credit_code})
+    names = sorted({normalise_name(row.data.company) for row in rows})
+    by_code: dict[str, Company] = {}
+    by_name: dict[str, Company] = {}
+    for chunk in _chunks(codes):
+        for company in session.scalars(select(Company).where(Company.credit_code.in_(chunk))):
+            by_code[company.credit_code] = company
+    for chunk in _chunks(names):
+        query = select(Company).where(Company.name_key.in_(chunk)).order_by(Company.id)
+        for company in session.scalars(query):
+            by_name.setdefault(company.name_key, company)
+    return by_code, by_name
+
+
+def _open_leads(
+    session: Session, company_ids: list[int], segment_ids: set[int]
+) -> dict[tuple[int, int], Lead]:
+    """``{(company id, segment id): lead}`` for leads still open (not lost, not producing).
+
+    Where several are open, a lead in the pipeline wins over a paused one, then the newest.
+    """
+    found: dict[tuple[int, int], Lead] = {}
+    for chunk in _chunks(sorted(set(company_ids))):
+        query = (
+            select(Lead)
+            .where(
+                Lead.company_id.in_(chunk),
+                Lead.segment_id.in_(segment_ids),
+                Lead.stage.not_in([Stage.lost, Stage.producing]),
+            )
+            .options(selectinload(Lead.history))
+        )
+        for lead in session.scalars(query):
+            key = (lead.company_id, lead.segment_id)
+            if key not in found or _preference(lead) > _preference(found[key]):
+                found[key] = lead
+    return found
+
+
+def _preference(lead: Lead) -> tuple[bool, int]:
+    return (lead.stage != Stage.paused, lead.id)
+
+
+def _write(
+    session: Session, plans: list[LeadPlan], *, by: str | None, progress: Progress | None
+) -> int:
+    """Create or update one lead per plan, flushed in batches; returns how many are new."""
+    created = 0
+    for done, plan in enumerate(plans, start=1):
+        values = _combined(plan.rows)
+        lead = plan.lead
+        if lead is None:
+            lead = Lead(
+                company=plan.company,
+                segment=plan.segment,
+                stage=Stage.identified,
+                highest_rank=RANK[Stage.identified],
+                priority=values.get("priority", Priority.B),
+                source=values.get("source", Source.other),
+            )
+            session.add(lead)
+            created += 1
+        _fill(lead, values)
+        target = values.get("stage")
+        if target is not None and lead.stage not in HALTED and RANK[target] > RANK[lead.stage]:
+            target = lead_service.plan_move(lead, target, None)
+            lead_service.record_move(session, lead, target, by=by, note=IMPORT_NOTE, flush=False)
+        if done % BATCH == 0:
+            session.flush()
+            if progress:
+                progress(done, len(plans))
+    session.flush()
+    if progress:
+        progress(len(plans), len(plans))
+    return created
+
+
+def _combined(rows: list[LeadRow]) -> dict[str, Any]:
+    """What the rows of one lead say, later cells over earlier ones; the furthest stage."""
+    values: dict[str, Any] = {}
+    for row in rows:
+        given = row.data.model_dump(
+            exclude_unset=True,
+            exclude={"company", "credit_code", "city", "segment", "task_force", "owner", "stage"},
+        )
+        values.update(given)
+        if row.task_force is not None:
+            values["task_force"] = row.task_force
+        if row.owner is not None:
+            values["owner"] = row.owner
+        stage = row.data.stage
+        if stage is not None and RANK[stage] > RANK[values.get("stage", Stage.identified)]:
+            values["stage"] = stage
+    return values
+
+
+def _fill(lead: Lead, values: dict[str, Any]) -> None:
+    """Set what the file gives; blank cells keep what the lead has."""
+    for name in (
+        "priority",
+        "source",
+        "expected_investment",
+        "expected_jobs",
+        "next_follow_up",
+        "notes",
+    ):
+        if name in values and getattr(lead, name) != values[name]:
+            setattr(lead, name, values[name])
+    task_force, owner = values.get("task_force"), values.get("owner")
+    if task_force is not None and lead.task_force_id != task_force.id:
+        lead.task_force = task_force
+    if owner is not None and lead.owner_id != owner.id:
+        lead.owner = owner
+
+
+def _chunks(values: list) -> Iterable[list]:
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]

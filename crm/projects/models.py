@@ -1,0 +1,183 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.auth.models import User
+from crm.companies.models import Park
+from crm.db import Base, UTCDateTime, VersionedMixin, utcnow
+from crm.leads.models import Lead
+from crm.taskforces.models import TaskForce
+
+
+class IncentiveType(StrEnum):
+    land = "land"  # 土地
+    tax = "tax"  # 税收
+    subsidy = "subsidy"  # 补贴
+    loan_interest_subsidy = "loan_interest_subsidy"  # 贷款贴息
+    talent = "talent"  # 人才
+    other = "other"
+
+
+class CardStatus(StrEnum):
+    active = "active"
+    closed = "closed"
+
+
+class Project(VersionedMixin, Base):
+    """A signed lead (项目): one per lead, one specialist, one policy package."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), unique=True)
+    park_id: Mapped[int | None] = mapped_column(ForeignKey("park.id"), index=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    signed_investment: Mapped[float | None] = mapped_column(Float)  # 万元
+    jobs_planned: Mapped[int | None] = mapped_column(Integer)
+    jobs_created: Mapped[int | None] = mapped_column(Integer)
+    # Milestones: signing and the stage moves set them; land (供地) is entered by hand.
+    signed_on: Mapped[date] = mapped_column(Date, index=True)
+    land_on: Mapped[date | None] = mapped_column(Date)
+    construction_started_on: Mapped[date | None] = mapped_column(Date)
+    production_started_on: Mapped[date | None] = mapped_column(Date)
+    # Think-tank assessment (研判报告).
+    assessment_org: Mapped[str | None] = mapped_column(String(200))
+    assessment_date: Mapped[date | None] = mapped_column(Date)
+    assessment_conclusion: Mapped[str | None] = mapped_column(Text)
+    assessment_url: Mapped[str | None] = mapped_column(String(1000))
+    # VR planning maps, site plans: [{"title": …, "url": …}].
+    planning_links: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    lead: Mapped[Lead] = relationship()
+    park: Mapped[Park | None] = relationship()
+    specialist: Mapped[User] = relationship()
+    specialist_history: Mapped[list["SpecialistChange"]] = relationship(
+        order_by="SpecialistChange.id", cascade="all, delete-orphan", back_populates="project"
+    )
+    funding: Mapped[list["FundingEntry"]] = relationship(
+        order_by="(FundingEntry.date, FundingEntry.id)",
+        cascade="all, delete-orphan",
+        back_populates="project",
+    )
+    incentives: Mapped[list["Incentive"]] = relationship(
+        order_by="Incentive.position", cascade="all, delete-orphan", back_populates="project"
+    )
+    green_card: Mapped["GreenCard | None"] = relationship(
+        cascade="all, delete-orphan", back_populates="project"
+    )
+
+
+class SpecialistChange(Base):
+    """One (re)assignment of a project's specialist; never changed once written."""
+
+    __tablename__ = "project_specialist_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    from_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    project: Mapped[Project] = relationship(back_populates="specialist_history")
+    from_user: Mapped[User | None] = relationship(foreign_keys=[from_user_id])
+    to_user: Mapped[User] = relationship(foreign_keys=[to_user_id])
+
+
+class FundingEntry(Base):
+    """Money that arrived (资金到位), dated; the sum is the investment in place to date."""
+
+    __tablename__ = "project_funding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Float)  # 万元
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[str | None] = mapped_column(String(64))
+
+    project: Mapped[Project] = relationship(back_populates="funding")
+
+
+class Incentive(Base):
+    """One incentive of a project's policy package (一策) and whether it was honoured (兑现)."""
+
+    __tablename__ = "policy_incentive"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[IncentiveType] = mapped_column(Enum(IncentiveType, native_enum=False, length=32))
+    amount: Mapped[float | None] = mapped_column(Float)  # 万元
+    conditions: Mapped[str | None] = mapped_column(Text)
+    honoured_at: Mapped[date | None] = mapped_column(Date)
+    honoured_amount: Mapped[float | None] = mapped_column(Float)  # 万元
+
+    project: Mapped[Project] = relationship(back_populates="incentives")
+
+
+green_card_member = Table(
+    "green_card_member",
+    Base.metadata,
+    Column("green_card_id", ForeignKey("green_card.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class GreenCard(VersionedMixin, Base):
+    """The service green card (服务绿卡) issued to a project at signing."""
+
+    __tablename__ = "green_card"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), unique=True
+    )
+    card_no: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[CardStatus] = mapped_column(
+        Enum(CardStatus, native_enum=False, length=16), default=CardStatus.active, index=True
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_reason: Mapped[str | None] = mapped_column(Text)
+    task_force_id: Mapped[int | None] = mapped_column(ForeignKey("task_force.id"), index=True)
+
+    project: Mapped[Project] = relationship(back_populates="green_card")
+    task_force: Mapped[TaskForce | None] = relationship()
+    members: Mapped[list[User]] = relationship(secondary=green_card_member, order_by=User.username)
+
+    @property
+    def audit_label(self) -> str:
+        return self.card_no
+
+
+class GreenCardCounter(Base):
+    """The last card number issued in a year; bumped atomically, so numbers are never reused."""
+
+    __tablename__ = "green_card_counter"
+    __audit__ = False
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(Integer, default=0)

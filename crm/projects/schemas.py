@@ -1,0 +1,195 @@
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.leads.models import Stage
+from crm.leads.schemas import CompanyRef, TaskForceRef
+from crm.projects.models import CardStatus, IncentiveType
+
+Money = Annotated[float, Field(ge=0, le=1e9, description="万元")]
+Jobs = Annotated[int, Field(ge=0, le=10_000_000)]
+LongText = Annotated[str, Field(max_length=10_000)]
+# Web links or paths inside the application; no javascript: or data: URLs in pages.
+Link = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^(https?://|/)\S+$")]
+
+
+class PlanningLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    url: Link
+
+
+class Assessment(BaseModel):
+    """The think-tank assessment (研判报告)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: Annotated[str, Field(min_length=1, max_length=200)]
+    date: dt.date | None = None
+    conclusion: LongText | None = None
+    attachment: Link | None = None
+
+
+class ProjectUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    specialist: str | None = Field(default=None, description="username of a specialist")
+    specialist_reason: LongText | None = Field(
+        default=None, description="why the specialist changes; kept in the history"
+    )
+    park: Annotated[str, Field(max_length=100)] | None = Field(default=None, description="name")
+    signed_investment: Money | None = None
+    jobs_planned: Jobs | None = None
+    jobs_created: Jobs | None = None
+    signed_on: dt.date | None = None
+    land_on: dt.date | None = None
+    construction_started_on: dt.date | None = None
+    production_started_on: dt.date | None = None
+    assessment: Assessment | None = None
+    planning_links: list[PlanningLink] | None = Field(default=None, max_length=100)
+    notes: LongText | None = None
+
+
+class FundingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    amount: Annotated[float, Field(gt=0, le=1e9, description="万元")]
+    note: LongText | None = None
+
+
+class FundingPublic(BaseModel):
+    id: int
+    date: dt.date
+    amount: float
+    note: str | None
+    by: str | None
+    at: dt.datetime
+
+
+class FundingRecorded(FundingPublic):
+    investment_in_place: float
+
+
+class IncentiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = Field(default=None, description="keep and update this incentive")
+    type: IncentiveType
+    amount: Money | None = None
+    conditions: LongText | None = None
+    honoured_at: dt.date | None = Field(default=None, description="when it was honoured (兑现)")
+    honoured_amount: Money | None = None
+
+
+class PolicyPut(BaseModel):
+    """The whole policy package: incentives with an ``id`` are kept, new ones added,
+    the ones left out removed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(description="the project's version")
+    incentives: list[IncentiveIn] = Field(max_length=100)
+
+
+class IncentivePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(description="the project's version")
+    type: IncentiveType | None = None
+    amount: Money | None = None
+    conditions: LongText | None = None
+    honoured_at: dt.date | None = None
+    honoured_amount: Money | None = None
+
+
+class IncentivePublic(BaseModel):
+    id: int
+    type: IncentiveType
+    amount: float | None
+    conditions: str | None
+    honoured: bool
+    honoured_at: dt.date | None
+    honoured_amount: float | None
+
+
+class PolicyTotals(BaseModel):
+    count: int
+    amount: float = Field(description="sum of incentive amounts, 万元")
+    by_type: dict[IncentiveType, float]
+    honoured_count: int
+    honoured_amount: float
+
+
+class PolicyPublic(BaseModel):
+    incentives: list[IncentivePublic]
+    totals: PolicyTotals
+
+
+class SpecialistChangePublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str | None = Field(serialization_alias="from")
+    to: str
+    by: str | None
+    at: dt.datetime
+    reason: str | None
+
+
+class GreenCardUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(description="the card's version")
+    status: CardStatus | None = None
+    closed_reason: LongText | None = None
+    task_force_id: int | None = None
+    members: list[str] | None = Field(default=None, description="usernames", max_length=100)
+
+
+class GreenCardPublic(BaseModel):
+    id: int
+    card_no: str
+    issued_at: dt.datetime
+    status: CardStatus
+    closed_at: dt.datetime | None
+    closed_reason: str | None
+    task_force: TaskForceRef | None
+    members: list[str]
+    version: int
+
+
+class ProjectPublic(BaseModel):
+    id: int
+    lead_id: int
+    company: CompanyRef
+    segment: str
+    chain: str
+    task_force: TaskForceRef | None
+    park: str | None
+    stage: Stage = Field(description="the lead's stage")
+    specialist: str
+    signed_investment: float | None
+    investment_in_place: float
+    jobs_planned: int | None
+    jobs_created: int | None
+    signed_on: dt.date
+    land_on: dt.date | None
+    construction_started_on: dt.date | None
+    production_started_on: dt.date | None
+    assessment: Assessment | None
+    planning_links: list[PlanningLink]
+    notes: str | None
+    policy_totals: PolicyTotals
+    green_card: GreenCardPublic | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ProjectDetail(ProjectPublic):
+    specialist_history: list[SpecialistChangePublic]
+    funding: list[FundingPublic]
+    policy: PolicyPublic

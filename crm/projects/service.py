@@ -1,0 +1,350 @@
+"""Projects (项目): created when a lead is signed; specialist, funding, milestones, listing."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.auth import service as auth_service
+from crm.auth.models import Role, User
+from crm.chains.models import Chain, Segment
+from crm.clock import local_date
+from crm.companies import parks as park_service
+from crm.companies.models import Company, Park
+from crm.errors import Conflict, Invalid, NotFound
+from crm.leads.models import RANK, Lead, Stage
+from crm.leads.schemas import CompanyRef, TaskForceRef
+from crm.listing import Page, contains, fetch_page
+from crm.projects import greencards
+from crm.projects import policy as policy_service
+from crm.projects.models import CardStatus, FundingEntry, GreenCard, Project, SpecialistChange
+from crm.projects.schemas import (
+    Assessment,
+    FundingCreate,
+    FundingPublic,
+    PlanningLink,
+    ProjectDetail,
+    ProjectPublic,
+    ProjectUpdate,
+    SpecialistChangePublic,
+)
+
+_LOAD = (
+    selectinload(Project.lead).selectinload(Lead.company),
+    selectinload(Project.lead).selectinload(Lead.segment).selectinload(Segment.chain),
+    selectinload(Project.lead).selectinload(Lead.task_force),
+    selectinload(Project.park),
+    selectinload(Project.specialist),
+    selectinload(Project.funding),
+    selectinload(Project.incentives),
+    selectinload(Project.green_card).selectinload(GreenCard.task_force),
+    selectinload(Project.green_card).selectinload(GreenCard.members),
+)
+_HISTORY = (
+    selectinload(Project.specialist_history).selectinload(SpecialistChange.from_user),
+    selectinload(Project.specialist_history).selectinload(SpecialistChange.to_user),
+)
+# The date each pipeline stage from signing on sets on the project.
+MILESTONES = {
+    Stage.signed: "signed_on",
+    Stage.started: "construction_started_on",
+    Stage.producing: "production_started_on",
+}
+
+
+@dataclass(frozen=True)
+class SigningTerms:
+    """What signing needs besides the lead, checked before anything is written."""
+
+    specialist: User
+    park: Park | None
+    investment: float | None
+
+
+def get(session: Session, project_id: int) -> Project:
+    project = session.get(Project, project_id, options=[*_LOAD, *_HISTORY])
+    if project is None:
+        raise NotFound(f"project {project_id} not found")
+    return project
+
+
+def find_by_lead(session: Session, lead_id: int) -> Project | None:
+    return session.scalar(select(Project).where(Project.lead_id == lead_id))
+
+
+def project_ids_by_lead(session: Session, lead_ids: list[int]) -> dict[int, int]:
+    """``{lead id: project id}`` for the signed ones among ``lead_ids``, in one query."""
+    if not lead_ids:
+        return {}
+    rows = session.execute(select(Project.lead_id, Project.id).where(Project.lead_id.in_(lead_ids)))
+    return {lead_id: project_id for lead_id, project_id in rows}
+
+
+def check_version(project: Project, version: int) -> None:
+    if version != project.version:
+        raise Conflict(f"project {project.id} was changed by someone else; reload it")
+
+
+def require_specialist(session: Session, username: str, *, field: str = "specialist") -> User:
+    """The user a request names as specialist: must exist, be active and be a specialist."""
+    user = auth_service.get_by_username(session, username)
+    if user is None:
+        raise Invalid(field, f"unknown user '{username}'")
+    if user.role != Role.specialist:
+        raise Invalid(field, f"user '{username}' is {user.role.value}, not a specialist (项目专员)")
+    if not user.is_active:
+        raise Invalid(field, f"user '{username}' is deactivated")
+    return user
+
+
+def signing_terms(
+    session: Session,
+    lead: Lead,
+    *,
+    specialist: str | None,
+    park: str | None,
+    investment: float | None,
+) -> SigningTerms:
+    """Check what signing ``lead`` needs; the signed investment defaults to the expected one."""
+    if not specialist:
+        raise Invalid(
+            "specialist", "signing needs a specialist (项目专员): a user whose role is specialist"
+        )
+    return SigningTerms(
+        specialist=require_specialist(session, specialist),
+        park=park_service.require(session, park) if park else None,
+        investment=investment if investment is not None else lead.expected_investment,
+    )
+
+
+def create_for_signed_lead(
+    session: Session, lead: Lead, terms: SigningTerms, *, by: str | None, now: datetime
+) -> Project:
+    """The project of a lead just signed, with its first specialist and its green card."""
+    if find_by_lead(session, lead.id) is not None:
+        raise Conflict(f"lead {lead.id} already has a project")
+    project = Project(
+        lead=lead,
+        park=terms.park,
+        specialist=terms.specialist,
+        signed_investment=terms.investment,
+        jobs_planned=lead.expected_jobs,
+        signed_on=local_date(now),
+        planning_links=[],
+    )
+    project.specialist_history.append(
+        SpecialistChange(from_user=None, to_user=terms.specialist, by=by, at=now)
+    )
+    session.add(project)
+    session.flush()
+    greencards.issue(session, project, now=now, task_force=lead.task_force)
+    return project
+
+
+def record_milestone(project: Project, stage: Stage, *, now: datetime) -> None:
+    """The lead of ``project`` moved to ``stage``: date the milestone it reached, clear the
+    ones a backward move undid; production closes the green card."""
+    if stage not in MILESTONES:  # paused or lost: nothing happened on site
+        return
+    for later, attribute in MILESTONES.items():
+        if RANK[later] > RANK[stage]:
+            setattr(project, attribute, None)
+    if getattr(project, MILESTONES[stage]) is None:
+        setattr(project, MILESTONES[stage], local_date(now))
+    if stage == Stage.producing and project.green_card is not None:
+        greencards.close(project.green_card, now=now, reason=greencards.CLOSED_BY_PRODUCTION)
+
+
+def update(
+    session: Session, project: Project, data: ProjectUpdate, *, by: str | None, now: datetime
+) -> Project:
+    check_version(project, data.version)
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "specialist_reason"})
+    for field in ("specialist", "signed_on", "planning_links"):
+        if field in changes and changes[field] is None:
+            raise Invalid(field, f"{field} may not be null")
+    for stage in (Stage.started, Stage.producing):
+        field = MILESTONES[stage]
+        if field in changes and (changes[field] is None or getattr(project, field) is None):
+            raise Invalid(
+                field, f"{field} is set and cleared by moving the lead to {stage}; only corrected"
+            )
+    if data.specialist_reason is not None and "specialist" not in changes:
+        raise Invalid("specialist_reason", "a reason goes with a new specialist")
+    with session.no_autoflush:
+        if "specialist" in changes:
+            username = changes.pop("specialist")
+            reason = data.specialist_reason
+            _change_specialist(session, project, username, by=by, now=now, reason=reason)
+        if "park" in changes:
+            name = changes.pop("park")
+            project.park = park_service.require(session, name) if name else None
+        if "assessment" in changes:
+            _set_assessment(project, data.assessment)
+            changes.pop("assessment")
+        if "planning_links" in changes:
+            project.planning_links = changes.pop("planning_links")
+        for key, value in changes.items():
+            setattr(project, key, value)
+        project.touch()
+    session.flush()
+    return project
+
+
+def _change_specialist(
+    session: Session,
+    project: Project,
+    username: str,
+    *,
+    by: str | None,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    specialist = require_specialist(session, username)
+    if specialist.id == project.specialist_id:
+        return
+    project.specialist_history.append(
+        SpecialistChange(
+            from_user=project.specialist, to_user=specialist, by=by, at=now, reason=reason
+        )
+    )
+    project.specialist = specialist
+
+
+def _set_assessment(project: Project, assessment: Assessment | None) -> None:
+    project.assessment_org = assessment.organisation if assessment else None
+    project.assessment_date = assessment.date if assessment else None
+    project.assessment_conclusion = assessment.conclusion if assessment else None
+    project.assessment_url = assessment.attachment if assessment else None
+
+
+def add_funding(
+    session: Session, project: Project, data: FundingCreate, *, by: str | None, now: datetime
+) -> FundingEntry:
+    if data.date > local_date(now):
+        raise Invalid("date", "funding in place cannot be dated in the future")
+    entry = FundingEntry(date=data.date, amount=data.amount, note=data.note, by=by, at=now)
+    project.funding.append(entry)
+    session.flush()
+    return entry
+
+
+def delete_funding(session: Session, project: Project, entry_id: int) -> None:
+    entry = next((e for e in project.funding if e.id == entry_id), None)
+    if entry is None:
+        raise NotFound(f"funding entry {entry_id} not found in project {project.id}")
+    project.funding.remove(entry)
+    session.flush()
+
+
+def investment_in_place(project: Project) -> float:
+    return round(sum(entry.amount for entry in project.funding), 2)
+
+
+def list_projects(
+    session: Session,
+    *,
+    page: Page,
+    q: str | None = None,
+    stage: Stage | None = None,
+    chain: str | None = None,
+    park: str | None = None,
+    specialist: str | None = None,
+    task_force_id: int | None = None,
+    signed_from: date | None = None,
+    signed_to: date | None = None,
+    card_status: CardStatus | None = None,
+) -> tuple[list[Project], int]:
+    query = select(Project).join(Project.lead)
+    if q:
+        query = query.where(Lead.company.has(contains(Company.name, q)))
+    if stage:
+        query = query.where(Lead.stage == stage)
+    if chain:
+        query = query.where(Lead.segment.has(Segment.chain.has(Chain.code == chain)))
+    if task_force_id is not None:
+        query = query.where(Lead.task_force_id == task_force_id)
+    if park:
+        query = query.where(Project.park.has(Park.name == park))
+    if specialist:
+        query = query.where(Project.specialist.has(User.username == specialist))
+    if signed_from:
+        query = query.where(Project.signed_on >= signed_from)
+    if signed_to:
+        query = query.where(Project.signed_on <= signed_to)
+    if card_status:
+        query = query.where(Project.green_card.has(GreenCard.status == card_status))
+    query = query.options(*_LOAD).order_by(Project.signed_on.desc(), Project.id.desc())
+    return fetch_page(session, query, page)
+
+
+def public(project: Project) -> ProjectPublic:
+    return ProjectPublic(**_public_fields(project))
+
+
+def detail(project: Project) -> ProjectDetail:
+    return ProjectDetail(
+        **_public_fields(project),
+        specialist_history=[
+            SpecialistChangePublic(
+                from_=change.from_user.username if change.from_user else None,
+                to=change.to_user.username,
+                by=change.by,
+                at=change.at,
+                reason=change.reason,
+            )
+            for change in project.specialist_history
+        ],
+        funding=[
+            FundingPublic(id=e.id, date=e.date, amount=e.amount, note=e.note, by=e.by, at=e.at)
+            for e in project.funding
+        ],
+        policy=policy_service.public(project),
+    )
+
+
+def _public_fields(project: Project) -> dict:
+    lead = project.lead
+    company = lead.company
+    assessment = (
+        Assessment(
+            organisation=project.assessment_org,
+            date=project.assessment_date,
+            conclusion=project.assessment_conclusion,
+            attachment=project.assessment_url,
+        )
+        if project.assessment_org
+        else None
+    )
+    return {
+        "id": project.id,
+        "lead_id": lead.id,
+        "company": CompanyRef(
+            id=company.id, name=company.name, city=company.city, province=company.province
+        ),
+        "segment": f"{lead.segment.chain.code}:{lead.segment.code}",
+        "chain": lead.segment.chain.code,
+        "task_force": TaskForceRef(id=lead.task_force.id, name=lead.task_force.name)
+        if lead.task_force
+        else None,
+        "park": project.park.name if project.park else None,
+        "stage": lead.stage,
+        "specialist": project.specialist.username,
+        "signed_investment": project.signed_investment,
+        "investment_in_place": investment_in_place(project),
+        "jobs_planned": project.jobs_planned,
+        "jobs_created": project.jobs_created,
+        "signed_on": project.signed_on,
+        "land_on": project.land_on,
+        "construction_started_on": project.construction_started_on,
+        "production_started_on": project.production_started_on,
+        "assessment": assessment,
+        "planning_links": [PlanningLink(**link) for link in project.planning_links or []],
+        "notes": project.notes,
+        "policy_totals": policy_service.totals(project.incentives),
+        "green_card": greencards.public(project.green_card) if project.green_card else None,
+        "version": project.version,
+        "created_at": project.created_at,
+        "updated_at": project.updated_at,
+    }

@@ -1,0 +1,63 @@
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crm.tickets.models import TicketCategory, TicketPriority, TicketStatus
+
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=10_000)]
+Satisfaction = Annotated[int, Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")]
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: TicketCategory
+    title: Title
+    description: LongText | None = None
+    priority: TicketPriority = TicketPriority.normal
+    assignee: str | None = Field(
+        default=None, description="username; the project's specialist when left out"
+    )
+
+
+class TicketUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    status: TicketStatus | None = None
+    resolution: LongText | None = None
+    assignee: str | None = None
+    satisfaction: Satisfaction | None = None
+    category: TicketCategory | None = None
+    title: Title | None = None
+    description: LongText | None = None
+    priority: TicketPriority | None = Field(
+        default=None, description="a new priority moves the due time (SLA from when raised)"
+    )
+
+
+class TicketPublic(BaseModel):
+    id: int
+    project_id: int
+    company: str
+    card_no: str
+    category: TicketCategory
+    title: str
+    description: str | None
+    priority: TicketPriority
+    status: TicketStatus
+    assignee: str | None
+    raised_by: str | None
+    raised_at: dt.datetime
+    due_at: dt.datetime
+    overdue: bool = Field(description="open or in progress past its due time")
+    escalated_to: str | None = Field(
+        description="while overdue: the leader of the task force pursuing the project's lead"
+    )
+    resolution: str | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    satisfaction: int | None
+    version: int

@@ -1,0 +1,258 @@
+"""Service tickets (诉求 / 服务工单) under a project's green card, with an SLA by priority.
+
+A ticket open or in progress past its due time is overdue; overdue tickets escalate to the
+leader of the task force pursuing the project's lead, and are counted for the dashboard.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from crm.auth import service as auth_service
+from crm.auth.models import User
+from crm.chains.models import Chain, Segment
+from crm.config import DEFAULT_SLA_HOURS
+from crm.errors import Conflict, Invalid, NotFound
+from crm.leads.models import Lead
+from crm.listing import Page, contains, fetch_page
+from crm.projects.models import CardStatus, Project
+from crm.taskforces.models import TaskForce
+from crm.tickets.models import (
+    OPEN_STATUSES,
+    Ticket,
+    TicketCategory,
+    TicketPriority,
+    TicketStatus,
+)
+from crm.tickets.schemas import TicketCreate, TicketPublic, TicketUpdate
+
+FINAL_STATUSES = (TicketStatus.resolved, TicketStatus.closed)
+
+_LOAD = (
+    selectinload(Ticket.assignee),
+    selectinload(Ticket.green_card),
+    selectinload(Ticket.project).selectinload(Project.lead).selectinload(Lead.company),
+    selectinload(Ticket.project)
+    .selectinload(Project.lead)
+    .selectinload(Lead.task_force)
+    .selectinload(TaskForce.leader),
+)
+
+
+def due_at(
+    raised_at: datetime, priority: TicketPriority, sla_hours: Mapping[str, float]
+) -> datetime:
+    hours = sla_hours.get(priority.value, DEFAULT_SLA_HOURS[priority.value])
+    return raised_at + timedelta(hours=hours)
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    return Ticket.status.in_(OPEN_STATUSES) & (Ticket.due_at < now)
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    return ticket.status in OPEN_STATUSES and ticket.due_at < now
+
+
+def escalation_target(ticket: Ticket) -> User | None:
+    """The leader of the task force pursuing the project's lead, if there is one."""
+    task_force = ticket.project.lead.task_force
+    return task_force.leader if task_force else None
+
+
+def get(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id, options=list(_LOAD))
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+def create(
+    session: Session,
+    project: Project,
+    data: TicketCreate,
+    *,
+    by: str | None,
+    now: datetime,
+    sla_hours: Mapping[str, float],
+) -> Ticket:
+    card = project.green_card
+    if card is None:
+        raise Conflict(f"project {project.id} has no green card; tickets are raised under one")
+    if card.status != CardStatus.active:
+        raise Conflict(
+            f"green card {card.card_no} of project {project.id} is closed; "
+            "tickets can only be raised under an active green card"
+        )
+    assignee = (
+        auth_service.require_user(session, data.assignee, field="assignee")
+        if data.assignee
+        else project.specialist
+    )
+    ticket = Ticket(
+        project=project,
+        green_card=card,
+        category=data.category,
+        title=data.title,
+        description=data.description,
+        priority=data.priority,
+        status=TicketStatus.open,
+        assignee=assignee,
+        raised_by=by,
+        raised_at=now,
+        due_at=due_at(now, data.priority, sla_hours),
+    )
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def update(
+    session: Session,
+    ticket: Ticket,
+    data: TicketUpdate,
+    *,
+    now: datetime,
+    sla_hours: Mapping[str, float],
+) -> Ticket:
+    if data.version != ticket.version:
+        raise Conflict(f"ticket {ticket.id} was changed by someone else; reload it")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
+    for field in ("status", "category", "title", "priority"):
+        if field in changes and changes[field] is None:
+            raise Invalid(field, f"{field} may not be null")
+    if ticket.status == TicketStatus.closed and set(changes) - {"satisfaction"}:
+        raise Invalid(
+            "status", f"ticket {ticket.id} is closed; it only takes a satisfaction rating"
+        )
+    with session.no_autoflush:
+        if "assignee" in changes:
+            username = changes.pop("assignee")
+            ticket.assignee = (
+                auth_service.require_user(session, username, field="assignee") if username else None
+            )
+        for key in ("category", "title", "description", "satisfaction"):
+            if key in changes:
+                setattr(ticket, key, changes[key])
+        if "resolution" in changes:
+            ticket.resolution = (changes["resolution"] or "").strip() or None
+        if "priority" in changes:
+            ticket.priority = changes["priority"]
+            ticket.due_at = due_at(ticket.raised_at, ticket.priority, sla_hours)
+        _move(ticket, changes.get("status", ticket.status), now=now)
+        if changes.get("satisfaction") is not None and ticket.status not in FINAL_STATUSES:
+            raise Invalid("satisfaction", "a ticket is rated once it is resolved")
+        ticket.touch()
+    session.flush()
+    return ticket
+
+
+def _move(ticket: Ticket, status: TicketStatus, *, now: datetime) -> None:
+    """Put the ticket in ``status``, stamping when it was resolved or closed."""
+    if status in FINAL_STATUSES and not ticket.resolution:
+        raise Invalid("resolution", f"a {status.value} ticket needs a resolution")
+    if status in OPEN_STATUSES:  # reopened: the old rating was of the old resolution
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        ticket.satisfaction = None
+    if status in FINAL_STATUSES and ticket.resolved_at is None:
+        ticket.resolved_at = now
+    if status == TicketStatus.closed and ticket.closed_at is None:
+        ticket.closed_at = now
+    ticket.status = status
+
+
+def filtered_query(
+    *,
+    now: datetime,
+    q: str | None = None,
+    status: TicketStatus | None = None,
+    category: TicketCategory | None = None,
+    priority: TicketPriority | None = None,
+    project_id: int | None = None,
+    assignee: str | None = None,
+    overdue: bool | None = None,
+    escalated_to: str | None = None,
+    task_force_id: int | None = None,
+    chain: str | None = None,
+) -> Select:
+    query = select(Ticket)
+    if q:
+        query = query.where(contains(Ticket.title, q))
+    if status:
+        query = query.where(Ticket.status == status)
+    if category:
+        query = query.where(Ticket.category == category)
+    if priority:
+        query = query.where(Ticket.priority == priority)
+    if project_id is not None:
+        query = query.where(Ticket.project_id == project_id)
+    if assignee:
+        query = query.where(Ticket.assignee.has(User.username == assignee))
+    if overdue is not None:
+        late = overdue_condition(now)
+        query = query.where(late if overdue else ~late)
+    lead_conditions = []
+    if escalated_to:
+        query = query.where(overdue_condition(now))
+        lead_conditions.append(
+            Lead.task_force.has(TaskForce.leader.has(User.username == escalated_to))
+        )
+    if task_force_id is not None:
+        lead_conditions.append(Lead.task_force_id == task_force_id)
+    if chain:
+        lead_conditions.append(Lead.segment.has(Segment.chain.has(Chain.code == chain)))
+    if lead_conditions:
+        query = query.where(Ticket.project.has(Project.lead.has(*lead_conditions)))
+    return query
+
+
+def list_tickets(
+    session: Session, *, page: Page, now: datetime, **filters
+) -> tuple[list[Ticket], int]:
+    query = filtered_query(now=now, **filters)
+    return fetch_page(session, query.options(*_LOAD).order_by(Ticket.due_at, Ticket.id), page)
+
+
+def overdue_ticket_count(
+    session: Session,
+    *,
+    now: datetime,
+    task_force_id: int | None = None,
+    chain: str | None = None,
+    escalated_to: str | None = None,
+) -> int:
+    """Open and in-progress tickets past their due time (the dashboard's count)."""
+    query = filtered_query(
+        now=now, overdue=True, task_force_id=task_force_id, chain=chain, escalated_to=escalated_to
+    )
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def public(ticket: Ticket, *, now: datetime) -> TicketPublic:
+    overdue = is_overdue(ticket, now)
+    leader = escalation_target(ticket) if overdue else None
+    return TicketPublic(
+        id=ticket.id,
+        project_id=ticket.project_id,
+        company=ticket.project.lead.company.name,
+        card_no=ticket.green_card.card_no,
+        category=ticket.category,
+        title=ticket.title,
+        description=ticket.description,
+        priority=ticket.priority,
+        status=ticket.status,
+        assignee=ticket.assignee.username if ticket.assignee else None,
+        raised_by=ticket.raised_by,
+        raised_at=ticket.raised_at,
+        due_at=ticket.due_at,
+        overdue=overdue,
+        escalated_to=leader.username if leader else None,
+        resolution=ticket.resolution,
+        resolved_at=ticket.resolved_at,
+        closed_at=ticket.closed_at,
+        satisfaction=ticket.satisfaction,
+        version=ticket.version,
+    )

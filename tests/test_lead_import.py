@@ -1,0 +1,601 @@
+"""Lead import and export (SPEC §5): ``crm import leads`` / ``crm export leads`` as a user runs
+them, ``POST /api/import/leads`` and ``/companies`` uploads, and ``GET /api/leads/export``.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import text
+
+from crm.all_models import metadata
+from tests.factories import chain_file, credit_code
+from tests.test_cli import run_crm
+
+ZH = ["企业名称", "统一社会信用代码", "城市", "所属环节", "招商专班", "负责人", "优先级"]
+ZH += ["线索来源", "预计投资(万元)", "预计就业", "下次跟进", "阶段", "备注"]
+EN = ["company", "credit_code", "city", "segment", "task_force", "owner", "priority"]
+EN += ["source", "expected_investment", "expected_jobs", "next_follow_up", "stage", "notes"]
+TASK_FORCE = "新型显示专班"
+OWNER = "li"
+STORED = "云江华鑫显示科技有限公司"  # a company already registered, with credit_code(1)
+
+
+def row(**cells: str) -> list[str]:
+    """A file row in the column order above; cells not named are blank."""
+    unknown = set(cells) - set(EN)
+    assert not unknown, unknown
+    return [cells.get(name, "") for name in EN]
+
+
+ROWS = [
+    # row 2: the stored company, found by its credit code under another name
+    row(
+        company="云江华鑫显示科技股份有限公司",
+        credit_code=credit_code(1),
+        segment="new-display:panel",
+        task_force=TASK_FORCE,
+        owner=OWNER,
+        priority="A",
+        source="驻外中心",
+        expected_investment="50000",
+        expected_jobs="800",
+        next_follow_up="2026/3/5",
+        stage="已接洽",
+        notes="首次接触",
+    ),
+    # row 3: a new company without a credit code
+    row(
+        company="合肥启天背光有限公司",
+        city="合肥市",
+        segment="new-display:glass-substrate",
+        priority="B",
+        source="展会",
+        expected_investment="12000",
+        next_follow_up="2026-04-01",
+    ),
+    # row 4: a new company with a credit code; English stage and source words
+    row(
+        company="苏州晶澜显示科技有限公司",
+        credit_code=credit_code(31, "91320505"),
+        city="苏州市",
+        segment="new-display:liquid-crystal",
+        task_force=TASK_FORCE,
+        priority="C",
+        source="referral",
+        expected_jobs="120",
+        stage="negotiating",
+    ),
+    # row 5: row 3's company (spelt with a space) and segment again: one lead, filled in
+    row(
+        company="合肥启天 背光有限公司",
+        segment="new-display:glass-substrate",
+        owner=OWNER,
+        expected_jobs="300",
+        notes="展会上结识",
+    ),
+]
+EXPECTED = {
+    (STORED, "new-display:panel"): {
+        "task_force": TASK_FORCE,
+        "owner": OWNER,
+        "priority": "A",
+        "source": "center",
+        "expected_investment": 50000.0,
+        "expected_jobs": 800,
+        "next_follow_up": "2026-03-05",
+        "stage": "contacted",
+        "notes": "首次接触",
+    },
+    ("合肥启天背光有限公司", "new-display:glass-substrate"): {
+        "task_force": None,
+        "owner": OWNER,
+        "priority": "B",
+        "source": "exhibition",
+        "expected_investment": 12000.0,
+        "expected_jobs": 300,
+        "next_follow_up": "2026-04-01",
+        "stage": "identified",
+        "notes": "展会上结识",
+    },
+    ("苏州晶澜显示科技有限公司", "new-display:liquid-crystal"): {
+        "task_force": TASK_FORCE,
+        "owner": None,
+        "priority": "C",
+        "source": "referral",
+        "expected_investment": None,
+        "expected_jobs": 120,
+        "next_follow_up": None,
+        "stage": "negotiating",
+        "notes": None,
+    },
+}
+GOOD_A = row(
+    company="云江瑞博光电有限公司",
+    city="云江市",
+    segment="new-display:panel",
+    task_force=TASK_FORCE,
+    owner=OWNER,
+    priority="A",
+    source="驻外中心",
+    expected_investment="3000",
+    expected_jobs="50",
+    next_follow_up="2026-05-01",
+    stage="已接洽",
+)
+GOOD_B = row(company="武汉锐拓光电有限公司", city="武汉市", segment="new-display:terminal")
+
+
+def _bad(column: str, value: str) -> list[str]:
+    cells = row(company="深圳联康视讯有限公司", city="深圳市", segment="new-display:panel")
+    cells[ZH.index(column)] = value
+    return cells
+
+
+BAD_ROWS = [
+    GOOD_A,  # row 2
+    _bad("统一社会信用代码", "91110000600037341X"),  # row 3: wrong check character
+    _bad("所属环节", "new-display:backlight"),  # row 4: the chain has no such segment
+    _bad("招商专班", "火星专班"),  # row 5
+    _bad("负责人", "nobody"),  # row 6
+    _bad("阶段", "已签约"),  # row 7: signing needs a project; never imported
+    _bad("优先级", "D"),  # row 8
+    _bad("下次跟进", "下周"),  # row 9
+    _bad("预计投资(万元)", "很多"),  # row 10
+    _bad("企业名称", ""),  # row 11
+    _bad("线索来源", "朋友"),  # row 12
+    GOOD_B,  # row 13
+]
+BAD = {
+    3: "统一社会信用代码",
+    4: "所属环节",
+    5: "招商专班",
+    6: "负责人",
+    7: "阶段",
+    8: "优先级",
+    9: "下次跟进",
+    10: "预计投资(万元)",
+    11: "企业名称",
+    12: "线索来源",
+}
+
+
+def csv_text(headers, rows) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(headers, rows) -> bytes:
+    """A workbook as Excel keeps it: numbers as numbers, dates as date cells, blanks empty."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([_cell(header, value) for header, value in zip(headers, row, strict=True)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(header: str, value: str):
+    if value == "":
+        return None
+    if header in ("下次跟进", "next_follow_up"):
+        try:
+            return dt.date(*map(int, re.split(r"[-/]", value)))
+        except ValueError:
+            return value
+    if header in ("预计投资(万元)", "预计就业"):
+        try:
+            return float(value) if "." in value else int(value)
+        except ValueError:
+            return value
+    return value
+
+
+def rows_reported(stderr: str) -> dict[int, set[str]]:
+    """``{row: {column, …}}`` from the CLI's ``row N [column]: message`` lines."""
+    found: dict[int, set[str]] = {}
+    for row, column in re.findall(r"row (\d+)(?: \[([^\]]+)\])?:", stderr):
+        found.setdefault(int(row), set()).add(column)
+    return found
+
+
+def leads_by_key(client, **filters) -> dict[tuple[str, str], dict]:
+    response = client.get("/api/leads", params={"limit": 500, **filters})
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["total"] == len(data["items"])
+    return {(item["company"]["name"], item["segment"]): item for item in data["items"]}
+
+
+def readable(lead: dict) -> dict:
+    return {
+        key: (lead[key]["name"] if key == "task_force" and lead[key] else lead[key])
+        for key in EXPECTED[(STORED, "new-display:panel")]
+    }
+
+
+def assert_imported(client) -> None:
+    leads = leads_by_key(client)
+    assert set(leads) == set(EXPECTED)
+    for key, fields in EXPECTED.items():
+        assert readable(leads[key]) == fields, key
+
+
+def history(client, lead_id: int) -> list[dict]:
+    response = client.get(f"/api/leads/{lead_id}")
+    assert response.status_code == 200, response.text
+    return response.json()["history"]
+
+
+def set_up(staff, make_user) -> None:
+    """The chain, the task force, the owner and one stored company that files refer to."""
+    make_user(OWNER, "leader")
+    assert staff.post("/api/chains", json=chain_file()).status_code == 201
+    task_force = {"name": TASK_FORCE, "kind": "task_force", "leader": OWNER}
+    assert staff.post("/api/taskforces", json=task_force).status_code == 201
+    company = {
+        "name": STORED,
+        "credit_code": credit_code(1),
+        "city": "云江市",
+        "is_local": True,
+        "segments": ["new-display:panel"],
+    }
+    assert staff.post("/api/companies", json=company).status_code == 201
+
+
+def wipe(engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def crm(database_url, clean_db):
+    return lambda *args: run_crm(database_url, *args)
+
+
+@pytest.fixture
+def world(staff, make_user):
+    set_up(staff, make_user)
+
+
+@pytest.fixture
+def clean_xlsx(tmp_path):
+    source = tmp_path / "线索.xlsx"
+    source.write_bytes(xlsx_bytes(ZH, ROWS))
+    return source
+
+
+def upload(client, path: str, name: str, content: bytes, **params):
+    files = {"file": (name, content, "application/octet-stream")}
+    return client.post(path, files=files, params=params)
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+def test_clean_xlsx_with_chinese_headers_imports(crm, world, staff, clean_xlsx):
+    result = crm("import", "leads", str(clean_xlsx))
+    assert result.returncode == 0, result.stderr
+    assert "4 rows: 3 created, 1 merged, 0 refused" in result.stdout
+    assert_imported(staff)
+    companies = staff.get("/api/companies", params={"limit": 100}).json()
+    assert companies["total"] == 3  # the stored one was found, two were created
+    created = {c["name"]: c for c in companies["items"]}["苏州晶澜显示科技有限公司"]
+    assert created["credit_code"] == credit_code(31, "91320505")
+    assert created["city"] == "苏州市" and created["is_local"] is False
+
+    leads = leads_by_key(staff)
+    contacted = history(staff, leads[(STORED, "new-display:panel")]["id"])
+    assert [(h["from"], h["to"], h["note"]) for h in contacted] == [
+        ("identified", "contacted", "导入")
+    ]
+    assert contacted[0]["by"].startswith("cli:")
+    glass = leads[("合肥启天背光有限公司", "new-display:glass-substrate")]
+    assert history(staff, glass["id"]) == []  # imported at identified: no move
+    negotiating = leads[("苏州晶澜显示科技有限公司", "new-display:liquid-crystal")]
+    assert negotiating["highest_stage"] == "negotiating"
+    assert [h["to"] for h in history(staff, negotiating["id"])] == ["negotiating"]
+
+    def audited(entity: str) -> list[dict]:
+        params = {"entity": entity, "action": "insert", "limit": 100}
+        return staff.get("/api/audit", params=params).json()["items"]
+
+    assert {e["record_id"] for e in audited("lead")} == {str(x["id"]) for x in leads.values()}
+    assert all(e["actor"].startswith("cli:") for e in audited("lead"))
+    assert len(audited("lead_stage_change")) == 2
+    assert len(audited("company")) == 3  # the stored one (by the API) and the two new
+
+
+def test_importing_the_same_file_again_merges_and_changes_nothing(
+    crm, world, staff, clean_xlsx, table_counts
+):
+    assert crm("import", "leads", str(clean_xlsx)).returncode == 0
+    before, leads = table_counts(), leads_by_key(staff)
+    again = crm("import", "leads", str(clean_xlsx))
+    assert again.returncode == 0, again.stderr
+    assert "4 rows: 0 created, 4 merged, 0 refused" in again.stdout
+    assert table_counts() == before  # no lead, company, history row or even audit entry
+    assert leads_by_key(staff) == leads  # versions included
+
+
+def test_a_later_file_fills_and_advances_open_leads(crm, world, staff, clean_xlsx, tmp_path):
+    assert crm("import", "leads", str(clean_xlsx)).returncode == 0
+    leads = leads_by_key(staff)
+    panel = leads[(STORED, "new-display:panel")]
+    glass = leads[("合肥启天背光有限公司", "new-display:glass-substrate")]
+    lost = staff.post(
+        f"/api/leads/{glass['id']}/stage", json={"stage": "lost", "reason": "已在外地落户"}
+    )
+    assert lost.status_code == 200, lost.text
+    update = [
+        # the panel lead moves on; blank cells keep what it has
+        row(
+            company=STORED,
+            segment="new-display:panel",
+            expected_investment="60000",
+            stage="已拜访",
+        ),
+        # the stored lead is lost, so this is a new lead for the same company and segment
+        row(company="合肥启天背光有限公司", segment="new-display:glass-substrate", priority="A"),
+        # a stage behind the lead's is not a move back
+        row(
+            company="苏州晶澜显示科技有限公司",
+            segment="new-display:liquid-crystal",
+            priority="A",
+            stage="已识别",
+        ),
+    ]
+    source = tmp_path / "update.csv"
+    source.write_text(csv_text(ZH, update), encoding="utf-8-sig")
+    result = crm("import", "leads", str(source))
+    assert result.returncode == 0, result.stderr
+    assert "3 rows: 1 created, 2 merged, 0 refused" in result.stdout
+
+    after = leads_by_key(staff)
+    moved = staff.get(f"/api/leads/{panel['id']}").json()
+    assert moved["stage"] == "visited" and moved["expected_investment"] == 60000
+    assert moved["priority"] == "A" and moved["notes"] == "首次接触"
+    assert moved["version"] > panel["version"]
+    assert [(h["from"], h["to"]) for h in moved["history"]] == [
+        ("identified", "contacted"),
+        ("contacted", "visited"),
+    ]
+    negotiating = after[("苏州晶澜显示科技有限公司", "new-display:liquid-crystal")]
+    assert negotiating["stage"] == "negotiating" and negotiating["priority"] == "A"
+    glass_leads = staff.get(
+        "/api/leads", params={"segment": "new-display:glass-substrate", "limit": 10}
+    ).json()
+    assert sorted(lead["stage"] for lead in glass_leads["items"]) == ["identified", "lost"]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_file_with_bad_rows_is_refused_whole(crm, world, tmp_path, table_counts, kind):
+    source = tmp_path / f"bad.{kind}"
+    if kind == "csv":
+        source.write_text(csv_text(ZH, BAD_ROWS), encoding="utf-8-sig")
+    else:
+        source.write_bytes(xlsx_bytes(ZH, BAD_ROWS))
+    before = table_counts()
+    result = crm("import", "leads", str(source))
+    assert result.returncode != 0
+    assert rows_reported(result.stderr) == {row: {column} for row, column in BAD.items()}
+    for word in ("new-display:backlight", "火星专班", "nobody", "下周", "很多", "朋友"):
+        assert word in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert table_counts() == before
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_partial_import_takes_the_good_rows_and_lists_the_bad(crm, world, staff, tmp_path, kind):
+    source = tmp_path / f"bad.{kind}"
+    if kind == "csv":
+        source.write_text(csv_text(ZH, BAD_ROWS), encoding="utf-8-sig")
+    else:
+        source.write_bytes(xlsx_bytes(ZH, BAD_ROWS))
+    result = crm("import", "leads", str(source), "--partial")
+    assert result.returncode == 0, result.stderr
+    assert "12 rows: 2 created, 0 merged, 10 refused" in result.stdout
+    assert rows_reported(result.stderr) == {row: {column} for row, column in BAD.items()}
+    leads = leads_by_key(staff)
+    assert set(leads) == {(GOOD_A[0], GOOD_A[3]), (GOOD_B[0], GOOD_B[3])}
+    assert leads[(GOOD_A[0], GOOD_A[3])]["stage"] == "contacted"
+    assert leads[(GOOD_B[0], GOOD_B[3])]["priority"] == "B"  # the defaults of a new lead
+    assert leads[(GOOD_B[0], GOOD_B[3])]["source"] == "other"
+    # no company was created for a refused row
+    names = {c["name"] for c in staff.get("/api/companies").json()["items"]}
+    assert names == {STORED, GOOD_A[0], GOOD_B[0]}
+
+
+def test_a_file_without_the_required_columns_is_refused(crm, world, tmp_path, table_counts):
+    source = tmp_path / "leads.csv"
+    source.write_text(csv_text(["企业名称", "优先级"], [["某公司", "A"]]), encoding="utf-8")
+    before = table_counts()
+    result = crm("import", "leads", str(source), "--partial")
+    assert "row 1: no segment column" in result.stderr
+    assert table_counts() == before
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_exported_leads_import_back_the_same(
+    crm, world, staff, make_user, clean_xlsx, tmp_path, clean_db, kind
+):
+    assert crm("import", "leads", str(clean_xlsx)).returncode == 0
+    exported = tmp_path / f"out.{kind}"
+    result = crm("export", "leads", str(exported))
+    assert result.returncode == 0, result.stderr
+    before = {key: readable(lead) for key, lead in leads_by_key(staff).items()}
+    companies = {c["name"]: c["credit_code"] for c in staff.get("/api/companies").json()["items"]}
+
+    wipe(clean_db)
+    make_user("staff1", "staff")  # the signed-in client's user, again
+    set_up(staff, make_user)
+    again = crm("import", "leads", str(exported))
+    assert again.returncode == 0, again.stderr
+    assert "3 rows: 3 created, 0 merged, 0 refused" in again.stdout
+    after = {key: readable(lead) for key, lead in leads_by_key(staff).items()}
+    assert after == before
+    names = {c["name"]: c["credit_code"] for c in staff.get("/api/companies").json()["items"]}
+    assert names == companies
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+def _utf16(text_: str) -> bytes:
+    return b"\xff\xfe" + text_.encode("utf-16-le")
+
+
+@pytest.mark.parametrize(
+    ("encode", "headers"),
+    [
+        pytest.param(lambda t: t.encode("utf-8-sig"), ZH, id="utf-8-bom"),
+        pytest.param(lambda t: t.encode("gb18030"), ZH, id="gb18030"),
+        pytest.param(lambda t: t.encode("utf-8"), EN, id="utf-8-english-headers"),
+    ],
+)
+def test_csv_flavours_upload_through_the_api(world, staff, encode, headers):
+    content = encode(csv_text(headers, ROWS))
+    response = upload(staff, "/api/import/leads", "线索.csv", content)
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report == {
+        "rows": 4,
+        "created": 3,
+        "merged": 1,
+        "refused": 0,
+        "applied": True,
+        "errors": [],
+    }
+    assert_imported(staff)
+    lead = leads_by_key(staff)[(STORED, "new-display:panel")]
+    assert history(staff, lead["id"])[0]["by"] == "staff1"
+
+
+def test_api_refuses_a_bad_file_with_the_report_and_writes_nothing(world, staff, table_counts):
+    before = table_counts()
+    content = csv_text(ZH, BAD_ROWS).encode("utf-8-sig")
+    response = upload(staff, "/api/import/leads", "bad.csv", content)
+    assert response.status_code == 422, response.text
+    report = response.json()["detail"]
+    assert report["applied"] is False and report["created"] == 0
+    assert report["rows"] == 12 and report["refused"] == 10
+    assert {(e["row"], e["column"]) for e in report["errors"]} == set(BAD.items())
+    assert table_counts() == before
+
+    partial = upload(staff, "/api/import/leads", "bad.csv", content, partial="true")
+    assert partial.status_code == 200, partial.text
+    assert partial.json()["created"] == 2 and partial.json()["refused"] == 10
+    assert len(leads_by_key(staff)) == 2
+
+
+def test_api_refuses_what_is_not_a_table(world, staff, table_counts):
+    before = table_counts()
+    response = upload(staff, "/api/import/leads", "notes.pdf", b"%PDF-1.4")
+    assert response.status_code == 422
+    assert "unsupported file type" in response.json()["detail"]["errors"][0]["message"]
+    assert table_counts() == before
+
+
+def test_only_the_office_imports(world, login):
+    content = csv_text(ZH, ROWS).encode("utf-8")
+    for role in ("viewer", "leader", "specialist"):
+        client = login(role)
+        assert upload(client, "/api/import/leads", "l.csv", content).status_code == 403
+        assert upload(client, "/api/import/companies", "c.csv", content).status_code == 403
+    admin = login("admin")
+    assert upload(admin, "/api/import/leads", "l.csv", content).status_code == 200
+
+
+def test_export_honours_the_filters_and_is_a_real_workbook(world, staff, clean_xlsx, login):
+    assert upload(staff, "/api/import/leads", "l.xlsx", clean_xlsx.read_bytes()).status_code == 200
+    viewer = login("viewer")  # reading is open to every role
+    response = viewer.get("/api/leads/export", params={"stage": "contacted"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert re.search(
+        r'attachment; filename="leads-[\d-]+\.xlsx"', response.headers["content-disposition"]
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == ZH
+    assert len(rows) == 2
+    record = dict(zip(ZH, rows[1], strict=True))
+    assert record["企业名称"] == STORED and record["所属环节"] == "new-display:panel"
+    assert record["阶段"] == "已接洽" and record["线索来源"] == "驻外中心"
+    assert record["预计投资(万元)"] == 50000 and record["招商专班"] == TASK_FORCE
+    assert record["下次跟进"].date() == dt.date(2026, 3, 5)
+
+    chain = staff.get("/api/leads/export", params={"chain": "new-display", "priority": "C"})
+    assert len(list(load_workbook(io.BytesIO(chain.content)).active.iter_rows())) == 2
+
+    as_csv = staff.get("/api/leads/export", params={"format": "csv"})
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.startswith(b"\xef\xbb\xbf")  # so Excel reads the Chinese right
+    table = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert table[0] == ZH and len(table) == 4
+
+    assert staff.get("/api/leads/export", params={"format": "pdf"}).status_code == 422
+    # "export" is not taken for a lead id
+    assert staff.get("/api/leads/export", params={"stage": "lost"}).status_code == 200
+
+
+# --- company import through the API ------------------------------------------------------------
+
+COMPANY_HEADERS = ["企业名称", "统一社会信用代码", "城市", "所属环节", "标签", "是否本地"]
+COMPANIES = [
+    ["云江瑞博光电有限公司", credit_code(11), "云江市", "new-display:panel", "专精特新", "是"],
+    ["苏州晶澜显示科技有限公司", "", "苏州市", "new-display:glass-substrate", "上市", "否"],
+]
+
+
+def test_company_import_through_the_api(staff, table_counts):
+    assert staff.post("/api/chains", json=chain_file()).status_code == 201
+    content = csv_text(COMPANY_HEADERS, COMPANIES).encode("gb18030")
+    response = upload(staff, "/api/import/companies", "企业.csv", content)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 2 and response.json()["applied"] is True
+    found = staff.get("/api/companies", params={"q": credit_code(11)}).json()["items"]
+    assert found[0]["tags"] == ["srdi"] and found[0]["is_local"] is True
+
+    bad = [*COMPANIES, ["武汉锐拓光电有限公司", "123", "武汉市", "new-display:nowhere", "", "否"]]
+    before = table_counts()
+    refused = upload(staff, "/api/import/companies", "企业.xlsx", xlsx_bytes(COMPANY_HEADERS, bad))
+    assert refused.status_code == 422, refused.text
+    report = refused.json()["detail"]
+    assert {(e["row"], e["column"]) for e in report["errors"]} == {
+        (4, "统一社会信用代码"),
+    }
+    assert report["applied"] is False
+    assert table_counts() == before
+
+
+def test_company_import_reports_unknown_segments_by_row(staff, table_counts, login):
+    assert staff.post("/api/chains", json=chain_file()).status_code == 201
+    bad = [*COMPANIES, ["武汉锐拓光电有限公司", "", "武汉市", "new-display:nowhere", "", "否"]]
+    before = table_counts()
+    content = csv_text(COMPANY_HEADERS, bad).encode("utf-8-sig")
+    refused = upload(staff, "/api/import/companies", "c.csv", content)
+    assert refused.status_code == 422
+    errors = refused.json()["detail"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(4, "所属环节")]
+    assert "new-display:nowhere" in errors[0]["message"]
+    assert table_counts() == before
+    assert upload(login("viewer"), "/api/import/companies", "c.csv", content).status_code == 403
+    partial = upload(staff, "/api/import/companies", "c.csv", content, partial="true")
+    assert partial.status_code == 200 and partial.json()["created"] == 2

@@ -1,0 +1,208 @@
+"""The seed data set (SPEC §6), loaded by ``crm seed`` as a subprocess, checked through the API.
+
+Seeding takes a while, so it runs once for the module: the fixtures here empty the test
+database themselves and sign in as the seeded ``admin`` with the password ``crm seed`` printed.
+No test here uses the per-test ``clean_db`` fixture, which would empty the tables again.
+"""
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from stdnum.cn import uscc
+
+from crm.all_models import metadata
+from crm.api.app import create_app
+from crm.auth.models import Role
+from crm.config import Settings
+from tests.test_cli import run_crm
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+TARGETS = 1087
+DIRECTIONS = 36
+
+
+def seed_rows() -> list[dict[str, str]]:
+    with (SEEDS / "companies.csv").open(encoding="utf-8-sig", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def seed_json(name: str) -> list[dict]:
+    return json.loads((SEEDS / name).read_text("utf-8"))
+
+
+def empty_tables(engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+def row_counts(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            t.name: connection.execute(text(f"SELECT COUNT(*) FROM {t.name}")).scalar_one()
+            for t in metadata.sorted_tables
+        }
+
+
+@pytest.fixture(scope="module")
+def seeded(database_url, engine) -> subprocess.CompletedProcess:
+    """``crm seed`` once, on an empty database."""
+    empty_tables(engine)
+    result = run_crm(database_url, "seed")
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def logins(seeded) -> dict[str, str]:
+    return dict(re.findall(r"new user (\S+)\s+password (\S+)", seeded.stdout))
+
+
+@pytest.fixture(scope="module")
+def admin(database_url, logins):
+    """The seeded administrator, signed in with the password ``crm seed`` printed."""
+    app = create_app(Settings(database_url=database_url, secret_key="seed-tests-" + "k" * 40))
+    with TestClient(app) as client:
+        token = client.post(
+            "/api/auth/token", data={"username": "admin", "password": logins["admin"]}
+        )
+        assert token.status_code == 200, token.text
+        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        yield client
+    app.state.engine.dispose()
+
+
+def all_companies(client) -> list[dict]:
+    items, offset = [], 0
+    while True:
+        page = client.get("/api/companies", params={"limit": 1000, "offset": offset}).json()
+        items += page["items"]
+        offset += 1000
+        if offset >= page["total"]:
+            assert len(items) == page["total"]
+            return items
+
+
+def test_seed_reports_what_it_loaded_and_how_to_log_in(seeded, logins):
+    chains = len(list((SEEDS / "chains").glob("*.json")))
+    parks, companies = len(seed_json("parks.json")), len(seed_rows())
+    assert f"seeded {chains} chains, {parks} parks, {companies} companies" in seeded.stdout
+    assert set(logins) == {user["username"] for user in seed_json("users.json")}
+
+
+def test_at_least_ten_chains_with_36_key_directions(admin):
+    chains = admin.get("/api/chains", params={"limit": 1000}).json()
+    assert chains["total"] >= 10
+    assert len(chains["items"]) == chains["total"]
+    assert sum(chain["direction_count"] for chain in chains["items"]) == DIRECTIONS
+    assert all(chain["segment_count"] > 0 for chain in chains["items"])
+
+
+def test_1087_target_companies_and_some_hundred_local_ones(admin):
+    def total(**filters) -> int:
+        return admin.get("/api/companies", params=filters).json()["total"]
+
+    targets, local = total(is_local="false"), total(is_local="true")
+    assert targets == TARGETS
+    assert 100 <= local < 1000
+    assert total() == targets + local == len(seed_rows())
+
+
+def test_twelve_parks_hold_every_local_company(admin):
+    parks = admin.get("/api/parks", params={"limit": 1000}).json()
+    assert parks["total"] == 12
+    assert {park["name"] for park in parks["items"]} == {p["name"] for p in seed_json("parks.json")}
+    local = admin.get("/api/companies", params={"is_local": "true"}).json()["total"]
+    assert sum(park["company_count"] for park in parks["items"]) == local
+
+
+def test_every_credit_code_is_valid_and_unique(admin):
+    codes = [row["统一社会信用代码"] for row in seed_rows()]
+    assert all(codes)
+    assert [code for code in codes if not uscc.is_valid(code)] == []
+    assert len(set(codes)) == len(codes)
+    stored = [company["credit_code"] for company in all_companies(admin)]
+    assert sorted(stored) == sorted(codes)
+
+
+def test_every_company_reads_back_as_the_seed_file_says(admin):
+    stored = {company["credit_code"]: company for company in all_companies(admin)}
+    for row in seed_rows():
+        company = stored[row["统一社会信用代码"]]
+        assert company["name"] == row["企业名称"]
+        assert set(company["segments"]) == set(row["所属环节"].split(";"))
+        assert set(company["tags"]) == set(filter(None, row["标签"].split(";")))
+        assert company["is_local"] is (row["是否本地"] == "是")
+        assert company["park"] == (row["所在园区"] or None)
+        assert company["revenue"] == float(row["营业收入(亿元)"])
+        assert company["employees"] == int(row["从业人数"])
+
+
+def test_every_chain_has_missing_weak_and_strong_leaves(admin):
+    chains = admin.get("/api/chains", params={"limit": 1000}).json()["items"]
+    for chain in chains:
+        report = admin.get(f"/api/chains/{chain['code']}/gaps")
+        assert report.status_code == 200, report.text
+        statuses = Counter(leaf["status"] for leaf in report.json()["segments"])
+        assert statuses["missing"] and statuses["weak"] and statuses["strong"], (
+            chain["code"],
+            statuses,
+        )
+        assert report.json()["gaps"], chain["code"]
+        assert report.json()["recommendations"], chain["code"]
+
+
+def test_users_for_every_role(admin):
+    users = admin.get("/api/users").json()["items"]
+    assert {user["role"] for user in users} == {role.value for role in Role}
+    assert {user["username"] for user in users} >= {u["username"] for u in seed_json("users.json")}
+
+
+def test_seeding_again_changes_nothing(database_url, engine, seeded):
+    before = row_counts(engine)
+    again = run_crm(database_url, "seed")
+    assert again.returncode == 0, again.stderr
+    assert "seeded 0 chains, 0 parks, 0 companies" in again.stdout
+    assert "new user" not in again.stdout
+    after = row_counts(engine)
+    assert after == before
+    assert after["audit_entry"] == before["audit_entry"]
+
+
+def test_the_generator_reproduces_the_seed_files(tmp_path):
+    """The generator (``python -m seeds.generate``) run on a copy of seeds/ writes the same bytes."""
+    copy = tmp_path / "seeds"
+    shutil.copytree(SEEDS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    generated = ["companies.csv", "parks.json", "users.json"]
+    for name in generated:
+        (copy / name).unlink()
+    # Import the copy by path, and make sure it is the copy, so the repo's files stay untouched.
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from seeds import generate; "
+        "assert generate.HERE.resolve() == generate.Path(sys.argv[2]).resolve(), generate.HERE; "
+        "generate.main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path), str(copy)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"({TARGETS} targets)" in result.stdout
+    for name in generated:
+        assert (copy / name).read_bytes() == (SEEDS / name).read_bytes(), name
