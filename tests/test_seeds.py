@@ -206,3 +206,78 @@ def test_the_generator_reproduces_the_seed_files(tmp_path):
     assert f"({TARGETS} targets)" in result.stdout
     for name in generated:
         assert (copy / name).read_bytes() == (SEEDS / name).read_bytes(), name
+
+
+def all_items(client, path: str, **params) -> list[dict]:
+    items, offset = [], 0
+    while True:
+        page = client.get(path, params={**params, "limit": 1000, "offset": offset})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        offset += 1000
+        if offset >= body["total"]:
+            return items
+
+
+def test_task_forces_groups_and_centres(admin):
+    task_forces = all_items(admin, "/api/taskforces")
+    kinds = Counter(tf["kind"] for tf in task_forces)
+    assert kinds == {"task_force": 13, "group": 10, "center": 7}
+    assert all(tf["leader"] for tf in task_forces)
+    centres = {tf["base_city"] for tf in task_forces if tf["kind"] == "center"}
+    assert {"北京", "上海", "深圳", "成都", "重庆", "西安", "武汉"} == centres
+
+
+def test_leads_in_every_stage_with_histories(admin):
+    leads = all_items(admin, "/api/leads")
+    stages = Counter(lead["stage"] for lead in leads)
+    every = [
+        "identified",
+        "contacted",
+        "visited",
+        "negotiating",
+        "signed",
+        "started",
+        "producing",
+        "paused",
+        "lost",
+    ]
+    assert all(stages[stage] > 0 for stage in every), stages
+    halted = [lead for lead in leads if lead["stage"] in ("paused", "lost")]
+    assert all(lead["halt_reason"] and lead["left_stage"] for lead in halted)
+    moved = admin.get(
+        f"/api/leads/{next(lead['id'] for lead in leads if lead['stage'] == 'producing')}"
+    )
+    history = moved.json()["history"]
+    assert [h["to"] for h in history][-1] == "producing"
+    assert "signed" in [h["to"] for h in history]
+    first, last = history[0]["at"], history[-1]["at"]
+    assert first < last, "moves are spread over time"
+    created = sorted(lead["created_at"] for lead in leads)
+    assert created[0] < "2025-06-01" and created[-1] > "2026-06-01", "two years of history"
+
+
+def test_projects_with_specialists_policies_cards_and_tickets(admin):
+    projects = all_items(admin, "/api/projects")
+    signed_leads = [
+        x
+        for x in all_items(admin, "/api/leads")
+        if x["stage"] in ("signed", "started", "producing")
+    ]
+    assert len(projects) >= len(signed_leads) > 50
+    detail = admin.get(f"/api/projects/{projects[0]['id']}").json()
+    assert detail["specialist"]
+    assert detail["green_card"]["card_no"].startswith("GC-")
+    with_policy = [
+        p
+        for p in (admin.get(f"/api/projects/{p['id']}").json() for p in projects[:20])
+        if p["policy"]["incentives"]
+    ]
+    assert with_policy, "projects carry policy packages"
+    tickets = all_items(admin, "/api/tickets")
+    assert {t["status"] for t in tickets} >= {"open", "resolved"}
+    assert any(t["overdue"] for t in tickets), "some tickets are overdue"
+    funnel = admin.get("/api/dashboard/funnel").json()
+    assert funnel["signed"]["count"] == len(projects)
+    assert funnel["overdue_tickets"] > 0
