@@ -97,7 +97,13 @@ def test_signing_creates_the_project_and_its_green_card(staff, setup, table_coun
     assert project["jobs_planned"] == 300
     assert project["signed_on"] == "2026-03-02"
     assert project["specialist_history"] == [
-        {"from": None, "to": SPECIALIST, "by": "staff1", "at": "2026-03-02T04:00:00Z", "reason": None}
+        {
+            "from": None,
+            "to": SPECIALIST,
+            "by": "staff1",
+            "at": "2026-03-02T04:00:00Z",
+            "reason": None,
+        }
     ]
     card = project["green_card"]
     assert card["card_no"] == "GC-2026-0001"
@@ -299,7 +305,10 @@ def test_project_details_round_trip(staff, setup):
     for key, value in changes.items():
         if key != "version":
             assert body[key] == value, key
-    bad_link = {"version": body["version"], "planning_links": [{"title": "x", "url": "javascript:1"}]}
+    bad_link = {
+        "version": body["version"],
+        "planning_links": [{"title": "x", "url": "javascript:1"}],
+    }
     assert staff.patch(url, json=bad_link).status_code == 422
     unreached = {"version": body["version"], "construction_started_on": "2026-04-02"}
     assert staff.patch(url, json=unreached).status_code == 422
@@ -434,7 +443,9 @@ def test_green_card_by_hand(staff, setup, clock):
     assert response.status_code == 200, response.text
     card = response.json()
     assert card["members"] == [LEADER, SPECIALIST]
-    assert staff.patch(url, json={"version": card["version"], "members": ["ghost"]}).status_code == 422
+    assert (
+        staff.patch(url, json={"version": card["version"], "members": ["ghost"]}).status_code == 422
+    )
     clock.advance(hours=5)
     closed = staff.patch(
         url, json={"version": card["version"], "status": "closed", "closed_reason": "企业退出"}

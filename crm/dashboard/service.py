@@ -17,9 +17,14 @@ from crm.tickets import service as ticket_service
 def funnel(session: Session, scope: sql.Scope, *, now: datetime) -> Funnel:
     figures = figures_by_group(session, scope, None).get("all") or empty_figures()
     year = (scope.date_from or now.date()).year
-    progress = targets.progress(
-        session, year, task_force_ids=[scope.task_force_id], chain=scope.chain
-    )[scope.task_force_id]
+    # Targets are set for the city and per task force; a chain or park slice has none.
+    progress = (
+        None
+        if scope.chain or scope.park
+        else targets.progress(session, year, task_force_ids=[scope.task_force_id])[
+            scope.task_force_id
+        ]
+    )
     overdue = ticket_service.overdue_ticket_count(
         session, now=now, task_force_id=scope.task_force_id, chain=scope.chain
     )
@@ -33,8 +38,8 @@ def breakdown(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> 
     labels = _labels(session, by, set(groups))
     year = (scope.date_from or now.date()).year
     progress = (
-        targets.progress(session, year, task_force_ids=list(groups), chain=scope.chain)
-        if by == "task_force"
+        targets.progress(session, year, task_force_ids=list(groups))
+        if by == "task_force" and not (scope.chain or scope.park)
         else {}
     )
     items = [

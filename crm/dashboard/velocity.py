@@ -11,18 +11,37 @@ from crm.taskforces.models import TaskForce
 
 
 def velocity(session: Session, scope: sql.Scope, by: str) -> Velocity:
-    """Days from entering one pipeline stage to entering the next, per group and stage.
+    """Days from a lead's furthest stage to the next further one it enters, per group and
+    the stage entered (forward skips count from the stage left; steps back and resumes don't).
 
     Percentiles are nearest-rank, computed with window functions (the same SQL on SQLite and
     PostgreSQL): the p-th percentile is the smallest duration whose rank is at least p·n.
     """
     keys = sql.lead_keys(scope, by).subquery()
     events = sql.pipeline_events(keys).subquery()
-    previous = func.lag(events.c.at).over(
-        partition_by=events.c.lead_id, order_by=(events.c.at, events.c.rank)
+    order = (events.c.at, events.c.rank)
+    # Only moves that take a lead further than it has ever been count: a step back, its
+    # return, or a resume after a pause is not time spent getting to the next stage.
+    furthest_before = func.max(events.c.rank).over(
+        partition_by=events.c.lead_id, order_by=order, rows=(None, -1)
+    )
+    marked = select(
+        events.c.key,
+        events.c.lead_id,
+        events.c.rank,
+        events.c.at,
+        furthest_before.label("furthest_before"),
+    ).subquery()
+    advances = (
+        select(marked)
+        .where(marked.c.furthest_before.is_(None) | (marked.c.rank > marked.c.furthest_before))
+        .subquery()
+    )
+    previous = func.lag(advances.c.at).over(
+        partition_by=advances.c.lead_id, order_by=(advances.c.at, advances.c.rank)
     )
     steps = select(
-        events.c.key, events.c.rank, events.c.at, previous.label("previous_at")
+        advances.c.key, advances.c.rank, advances.c.at, previous.label("previous_at")
     ).subquery()
     durations = (
         select(
