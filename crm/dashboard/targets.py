@@ -5,7 +5,6 @@ from datetime import date
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from crm.chains.models import Chain, Segment
 from crm.dashboard.models import AnnualTarget
 from crm.dashboard.schemas import Progress, TargetProgress, TargetsIn, TargetsOut, TargetValues
 from crm.errors import Invalid
@@ -68,14 +67,14 @@ def get_targets(session: Session, year: int) -> TargetsOut:
 
 
 def progress(
-    session: Session, year: int, *, task_force_ids: list[int | None], chain: str | None = None
+    session: Session, year: int, *, task_force_ids: list[int | None]
 ) -> dict[int | None, TargetProgress]:
     """Progress in ``year`` for each task force (None: overall), actuals from projects."""
     targets = {
         t.task_force_id: t
         for t in session.scalars(select(AnnualTarget).where(AnnualTarget.year == year))
     }
-    actual = _actuals(session, year, chain)
+    actual = _actuals(session, year)
     result = {}
     for task_force_id in task_force_ids:
         target = targets.get(task_force_id)
@@ -93,7 +92,7 @@ def progress(
     return result
 
 
-def _actuals(session: Session, year: int, chain: str | None) -> dict[int | None, list]:
+def _actuals(session: Session, year: int) -> dict[int | None, list]:
     start, end = date(year, 1, 1), date(year, 12, 31)
 
     def within(column):
@@ -112,12 +111,6 @@ def _actuals(session: Session, year: int, chain: str | None) -> dict[int | None,
         .join(Lead, Lead.id == Project.lead_id)
         .group_by(Lead.task_force_id)
     )
-    if chain:
-        query = (
-            query.join(Segment, Segment.id == Lead.segment_id)
-            .join(Chain)
-            .where(Chain.code == chain)
-        )
     return {
         row[0]: [int(row[1] or 0), float(row[2] or 0), int(row[3] or 0), int(row[4] or 0)]
         for row in session.execute(query)
