@@ -250,6 +250,18 @@ def export_chain(code: str, file: Path) -> None:
 
 
 @app.command()
+def backup(file: Path) -> None:
+    """Back up the configured database to FILE (SQLite: a copy; PostgreSQL: pg_dump)."""
+    from crm.backup import BackupError
+    from crm.backup import backup as run_backup
+
+    try:
+        typer.echo(run_backup(get_settings().database_url, file))
+    except BackupError as error:
+        fail(str(error))
+
+
+@app.command()
 def seed(
     seeds: Annotated[
         Path | None, typer.Option(help="seed folder (default: the repo's seeds/)")

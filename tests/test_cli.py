@@ -134,3 +134,22 @@ def test_db_upgrade_and_serve(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_backup_copies_the_database(crm, database_url, tmp_path, staff):
+    staff.post("/api/chains", json=chain_file())
+    target = tmp_path / "backup.db"
+    result = crm("backup", str(target))
+    if database_url.startswith("postgresql") and "pg_dump is not installed" in result.stderr:
+        pytest.skip("pg_dump is not installed")
+    assert result.returncode == 0, result.stderr
+    assert target.stat().st_size > 0
+    if database_url.startswith("sqlite"):
+        import sqlite3
+
+        copy = sqlite3.connect(target)
+        assert copy.execute("SELECT code FROM chain").fetchall() == [("new-display",)]
+        copy.close()
+    again = crm("backup", str(target))
+    assert again.returncode != 0
+    assert "exists" in again.stderr
