@@ -192,6 +192,8 @@ def print_report(report, *, partial: bool) -> None:
         typer.secho(f"row {error.row}{column}: {error.message}", err=True, fg=typer.colors.RED)
     if report.errors and not partial:
         fail(f"refused: {report.refused} of {report.rows} rows are bad; nothing was imported")
+    if report.errors and not report.applied:
+        fail(f"nothing to import: all {report.rows} rows are bad")
     typer.echo(
         f"{report.rows} rows: {report.created} created, {report.merged} merged, "
         f"{report.refused} refused"

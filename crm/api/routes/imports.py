@@ -18,9 +18,10 @@ router = APIRouter(prefix="/import", tags=["imports"])
 
 MAX_UPLOAD = 64 * 1024 * 1024
 Partial = Annotated[bool, Query(description="import the good rows even if some are bad")]
+REFUSED = {422: {"description": "refused, nothing written: the report is the `detail`"}}
 
 
-@router.post("/companies", response_model=ImportReport)
+@router.post("/companies", response_model=ImportReport, responses=REFUSED)
 def import_companies(file: UploadFile, session: DbSession, partial: Partial = False):
     """Companies, English or Chinese headers; duplicates (credit code, else name) merge."""
     report = company_importer.import_companies(
@@ -29,7 +30,7 @@ def import_companies(file: UploadFile, session: DbSession, partial: Partial = Fa
     return _applied(report)
 
 
-@router.post("/leads", response_model=ImportReport)
+@router.post("/leads", response_model=ImportReport, responses=REFUSED)
 def import_leads(file: UploadFile, session: DbSession, user: CurrentUser, partial: Partial = False):
     """Leads, English or Chinese headers; a row for a company and segment with an open lead
     updates that lead; unknown companies are created."""
