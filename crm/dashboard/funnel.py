@@ -19,7 +19,7 @@ from crm.dashboard.schemas import (
     Signed,
     StageFigures,
 )
-from crm.leads.models import PIPELINE, Lead, Stage
+from crm.leads.models import HALTED, PIPELINE, Lead, Stage
 from crm.projects.models import FundingEntry, Project
 
 TOP_REASONS = 5
@@ -38,6 +38,8 @@ def figures_by_group(session: Session, scope: sql.Scope, by: str | None) -> dict
 
 
 def _lead_figures(session, scope, by, keys):
+    """``reached``, ``current`` and ``halted`` per group, in one pass over the stage history:
+    grouped by the leads' group, current stage and (paused and lost leads only) halt reason."""
     events = sql.pipeline_events(keys).subquery()
     key = sql.month_of(session, events.c.at) if by == "month" else events.c.key
     per_lead = (
@@ -46,33 +48,35 @@ def _lead_figures(session, scope, by, keys):
         .group_by(key, events.c.lead_id)
         .subquery()
     )
-    reached_rows = session.execute(
+    amount = func.coalesce(Project.signed_investment, Lead.expected_investment, 0)
+    reason = case((Lead.stage.in_([Stage.paused, Stage.lost]), Lead.halt_reason), else_=None)
+    rows = session.execute(
         select(
             per_lead.c.key,
+            Lead.stage,
+            reason,
+            func.count(),
+            func.sum(amount),
             *[
                 func.sum(case((per_lead.c.top >= rank, 1), else_=0))
                 for rank in range(len(PIPELINE))
             ],
-        ).group_by(per_lead.c.key)
-    )
-    reached = {row[0]: [int(n or 0) for n in row[1:]] for row in reached_rows}
-    amount = func.coalesce(Project.signed_investment, Lead.expected_investment, 0)
-    current: dict = defaultdict(dict)
-    for group, stage, count, total in session.execute(
-        select(per_lead.c.key, Lead.stage, func.count(), func.sum(amount))
+        )
         .join(Lead, Lead.id == per_lead.c.lead_id)
         .outerjoin(Project, Project.lead_id == Lead.id)
-        .group_by(per_lead.c.key, Lead.stage)
-    ):
-        current[group][stage] = (count, float(total or 0))
+        .group_by(per_lead.c.key, Lead.stage, reason)
+    )
+    reached: dict = {}
+    current: dict = defaultdict(dict)
     halted: dict = defaultdict(lambda: defaultdict(list))
-    for group, stage, reason, count in session.execute(
-        select(per_lead.c.key, Lead.stage, Lead.halt_reason, func.count())
-        .join(Lead, Lead.id == per_lead.c.lead_id)
-        .where(Lead.stage.in_([Stage.paused, Stage.lost]))
-        .group_by(per_lead.c.key, Lead.stage, Lead.halt_reason)
-    ):
-        halted[group][stage].append(Reason(reason=reason, count=count))
+    for group, stage, halt_reason, count, total, *ranks in rows:
+        counts = reached.setdefault(group, [0] * len(PIPELINE))
+        for rank, n in enumerate(ranks):
+            counts[rank] += int(n or 0)
+        leads, amounts = current[group].get(stage, (0, 0.0))
+        current[group][stage] = (leads + count, amounts + float(total or 0))
+        if stage in HALTED:
+            halted[group][stage].append(Reason(reason=halt_reason, count=count))
     return reached, current, halted
 
 
