@@ -114,3 +114,13 @@ def test_user_update_with_a_stale_version_is_409(login):
     stale = admin.patch("/api/users/staff1", json={"version": version, "full_name": "李四"})
     assert stale.status_code == 409
     assert admin.get("/api/users/staff1").json()["full_name"] == "王五"
+
+
+def test_ids_too_large_for_the_database_are_422_not_500(staff):
+    huge = 99999999999999999999
+    for path in (f"/api/companies/{huge}", f"/api/leads/{huge}", f"/api/projects/{huge}"):
+        response = staff.get(path)
+        assert response.status_code in (404, 422), (path, response.status_code)
+    body = {"company_id": huge, "segment": "new-display:panel"}
+    assert staff.post("/api/leads", json=body).status_code == 422
+    assert staff.get("/api/companies", params={"offset": huge}).status_code == 422

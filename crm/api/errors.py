@@ -2,7 +2,7 @@
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.errors import DomainError, NotAuthenticated
@@ -20,6 +20,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def stale(_request: Request, _error: StaleDataError) -> JSONResponse:
         detail = "the record was changed by someone else; reload it"
         return JSONResponse({"detail": detail}, status_code=409)
+
+    # Numbers the database cannot hold (an id past 2**63, say) are bad input, not a crash.
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(_request: Request, _error: Exception) -> JSONResponse:
+        detail = [{"loc": ["request"], "msg": "a value is out of range", "type": "value_error"}]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(IntegrityError)
     async def integrity(_request: Request, _error: IntegrityError) -> JSONResponse:
