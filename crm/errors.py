@@ -37,7 +37,8 @@ class Invalid(DomainError):
 
     def __init__(self, field: str | tuple[str | int, ...], message: str):
         loc = (field,) if isinstance(field, str) else field
-        super().__init__([{"loc": ["body", *loc], "msg": message, "type": "value_error"}])
+        where = [] if loc[0] in ("query", "path") else ["body"]
+        super().__init__([{"loc": [*where, *loc], "msg": message, "type": "value_error"}])
         self.field = field
         self.message = message
 

@@ -4,13 +4,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from crm.errors import DomainError
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
+CellParser = Callable[[Any], Any]  # a cell to a value (None: blank); ValueError when bad
+Row = TypeVar("Row", bound=BaseModel)
 
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "本地", "√", "✓"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "外地", "非本地", "×"}
@@ -40,6 +42,47 @@ class ImportRefused(DomainError):
     def __init__(self, report: ImportReport):
         super().__init__(report.model_dump(mode="json"))
         self.report = report
+
+
+def validate_row(
+    number: int,
+    cells: dict[str, Any],
+    parsers: dict[str, CellParser],
+    model: type[Row],
+    header: dict[str, str],
+) -> tuple[Row | None, list[RowError]]:
+    """One row's values as ``model``, or every bad cell of the row.
+
+    Each cell is parsed, then the cells that parsed are validated together, so a row with a
+    bad number and a bad credit code reports both, not only the first kind of mistake.
+    ``cells`` maps field names to raw cells; ``header`` maps them to the file's column names.
+    """
+    values: dict[str, Any] = {}
+    errors: dict[str, list[RowError]] = {}
+    for name, cell in cells.items():
+        try:
+            values[name] = parsers[name](cell)
+        except ValueError as error:
+            errors[name] = [RowError(row=number, column=header[name], message=str(error))]
+    unparsed = set(errors)
+    try:
+        data = model.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as error:
+        data = None
+        for item in error.errors():
+            name = str(item["loc"][0]) if item["loc"] else ""
+            if name in unparsed:
+                continue  # left out because it did not parse: already reported
+            if item["type"] == "missing":
+                message = "required: the cell is blank"
+            else:
+                message = item["msg"].removeprefix("Value error, ")
+            column = header.get(name, name or None)
+            errors.setdefault(name, []).append(RowError(row=number, column=column, message=message))
+    position = {name: index for index, name in enumerate(cells)}
+    ordered = sorted(errors, key=lambda name: position.get(name, len(position)))
+    found = [row_error for name in ordered for row_error in errors[name]]
+    return (None if found else data), found
 
 
 def header_key(header: str) -> str:

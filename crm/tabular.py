@@ -37,13 +37,20 @@ def read_table(content: bytes, filename: str) -> Table:
 
 
 def decode_text(content: bytes) -> str:
-    for bom, encoding in (
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
+    """The file's text; a file that is not text in any encoding we read is a ``TableError``."""
+    for bom, encoding, name in (
+        (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"),
+        (b"\xff\xfe", "utf-16", "UTF-16"),
+        (b"\xfe\xff", "utf-16", "UTF-16"),
     ):
         if content.startswith(bom):
-            return content.decode(encoding)
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError:
+                raise TableError(
+                    f"the file starts with a {name} byte-order mark but is not {name} text: "
+                    "save it again as CSV or XLSX"
+                ) from None
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
@@ -55,7 +62,10 @@ def decode_text(content: bytes) -> str:
     best = from_bytes(content).best()
     if best is None:
         raise TableError("cannot tell the file's text encoding")
-    return str(best)
+    try:
+        return str(best)
+    except (UnicodeDecodeError, LookupError):
+        raise TableError("cannot tell the file's text encoding") from None
 
 
 def _read_csv(content: bytes) -> Table:
@@ -67,7 +77,10 @@ def _read_csv(content: bytes) -> Table:
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return _table(reader)
+    try:
+        return _table(reader)
+    except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
+        raise TableError(f"cannot read the file as CSV: {error}") from None
 
 
 def _read_workbook(content: bytes) -> Table:

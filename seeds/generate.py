@@ -1,13 +1,16 @@
 """Generate the seed data set: ``python -m seeds.generate`` (deterministic, fixed seed).
 
-Writes users.json, parks.json and companies.csv beside this file from the chain maps in
-chains/. Names are fictional; credit codes carry valid check characters (GB 32100-2015 and the
-organisation code's own, GB 11714). Every chain gets missing, weak and strong leaf segments.
+Writes users.json, parks.json, companies.csv, chain_leaders.json, taskforces.json and
+leads.json beside this file from the chain maps in chains/. Names are fictional; credit codes
+carry valid check characters (GB 32100-2015 and the organisation code's own, GB 11714). Every
+chain gets missing, weak and strong leaf segments and local chain leaders (链主); nothing that
+happened is dated after HISTORY_END, only planned visits lie ahead.
 """
 
 import csv
 import json
 import random
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -340,6 +343,7 @@ def main() -> None:
     codes: set[str] = set()
     rows = local_companies(rng, chains, status, names, codes, parks_by_chain)
     rows += target_companies(rng, chains, status, names, codes)
+    leaders = chain_leader_records(chains, status, rows)  # may tag a company: before the CSV
     with (HERE / "companies.csv").open("w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -349,16 +353,56 @@ def main() -> None:
         for n, lvl, cs, area in PARKS
     ]
     write_json("parks.json", parks)
+    write_json("chain_leaders.json", leaders)
     write_json("users.json", [{"username": u, "full_name": f, "role": r} for u, f, r in USERS])
     task_forces = task_force_records(rng)
     write_json("taskforces.json", task_forces)
-    leads = lead_records(rng, rows, task_forces)
+    leads = lead_records(rng, rows, task_forces, chains)
     write_json("leads.json", leads)
+    visits = Counter(v["status"] for lead in leads for v in lead["visits"])
     print(
         f"{len(rows)} companies ({TARGET_COMPANIES} targets), {len(parks)} parks, "
+        f"{sum(len(c['leaders']) for c in leaders)} chain leaders, "
         f"{len(task_forces)} task forces, {len(leads)} leads, "
-        f"{sum(1 for lead in leads if lead.get('signing'))} projects"
+        f"{sum(1 for lead in leads if lead.get('signing'))} projects, "
+        f"{visits['done']} done and {visits['planned']} planned visits"
     )
+
+
+def chain_leader_records(chains: list[dict], status: dict[str, str], rows: list[dict]) -> list:
+    """Each chain's leaders (链主): its one or two largest local companies tagged ``leader``.
+
+    A chain without one gets its largest local company whose segments are all strong already,
+    tagged ``leader`` here (a local leader makes its segments strong, so a weak one would
+    turn strong and the chain could lose its last weak leaf).
+    """
+    local = [row for row in rows if row["是否本地"] == "是"]
+    records = []
+    for chain in chains:
+        prefix = chain["code"] + ":"
+        in_chain = sorted(
+            (r for r in local if any(s.startswith(prefix) for s in r["所属环节"].split(";"))),
+            key=lambda r: (-r["营业收入(亿元)"], r["统一社会信用代码"]),
+        )
+        leaders = [r for r in in_chain if "leader" in r["标签"].split(";")][:2]
+        if not leaders:
+            strong = [
+                r for r in in_chain if all(status[s] == "strong" for s in r["所属环节"].split(";"))
+            ]
+            if not strong:
+                raise SystemExit(f"chain {chain['code']}: no local company fit to lead it")
+            leader = strong[0]
+            leader["标签"] = ";".join(["leader", *filter(None, leader["标签"].split(";"))])
+            leaders = [leader]
+        records.append(
+            {
+                "chain": chain["code"],
+                "leaders": [
+                    {"credit_code": r["统一社会信用代码"], "name": r["企业名称"]} for r in leaders
+                ],
+            }
+        )
+    return records
 
 
 def task_force_records(rng: random.Random) -> list[dict]:
@@ -379,7 +423,11 @@ def task_force_records(rng: random.Random) -> list[dict]:
     return records
 
 
-def lead_records(rng: random.Random, companies: list[dict], task_forces: list[dict]) -> list[dict]:
+def lead_records(
+    rng: random.Random, companies: list[dict], task_forces: list[dict], chains: list[dict]
+) -> list[dict]:
+    visit_rng = random.Random(SEED + 1)  # its own stream: visits leave the histories as they are
+    segment_names = {f"{c['code']}:{s['code']}": s["name"] for c in chains for s in c["segments"]}
     targets = [c for c in companies if c["是否本地"] == "否"]
     chosen = rng.sample(targets, LEADS)
     by_chain = {
@@ -424,6 +472,10 @@ def lead_records(rng: random.Random, companies: list[dict], task_forces: list[di
             record["signing"]["park"] = rng.choice(parks_by_chain.get(chain) or [PARKS[0][0]])
             record["signing"]["investment"] = round(expected * rng.uniform(0.8, 1.3), -2)
             record.update(_after_signing(rng, record))
+        team = [task_force["leader"], *task_force["members"]]
+        record["visits"] = _visits(
+            visit_rng, record, final, company["城市"], team, segment_names[segment]
+        )
         records.append(record)
     return records
 
@@ -467,6 +519,7 @@ def _history(rng: random.Random, final: str, owner: str, number: int) -> dict:
         moves.append(
             {"to": final, "at": _moment(day, rng), "by": owner, "reason": rng.choice(reasons)}
         )
+    _fit_before_end(start, moves)
     record = {
         "created_at": _moment(start, rng),
         "moves": moves,
@@ -477,6 +530,23 @@ def _history(rng: random.Random, final: str, owner: str, number: int) -> dict:
     if "signed" in path:
         record["signing"] = {"specialist": SPECIALISTS[number % len(SPECIALISTS)]}
     return record
+
+
+def _fit_before_end(start: date, moves: list[dict]) -> None:
+    """Compress the gaps between the moves (kept in order, a day apart at least) when the last
+    would fall after HISTORY_END; the times of day stay as drawn."""
+    days = [date.fromisoformat(move["at"][:10]) for move in moves]
+    if not days or days[-1] <= HISTORY_END:
+        return
+    room = (HISTORY_END - start).days
+    scale = room / (days[-1] - start).days
+    previous = 0
+    for move, day in zip(moves, days, strict=True):
+        offset = max(previous + 1, int((day - start).days * scale))
+        move["at"] = (start + timedelta(days=offset)).isoformat() + move["at"][10:]
+        previous = offset
+    if previous > room:
+        raise SystemExit(f"{len(moves)} moves do not fit between {start} and {HISTORY_END}")
 
 
 def _after_signing(rng: random.Random, record: dict) -> dict:
@@ -504,9 +574,10 @@ def _after_signing(rng: random.Random, record: dict) -> dict:
     funding = []
     share = rng.uniform(0.1, 0.9) if producing or rng.random() < 0.8 else 0
     for _ in range(rng.randint(1, 3) if share else 0):
+        day = signed_day + timedelta(days=rng.randint(1, max(1, life - 1)))
         funding.append(
             {
-                "date": (signed_day + timedelta(days=rng.randint(1, max(1, life - 1)))).isoformat(),
+                "date": min(day, end_day).isoformat(),  # signed on the last day: that day
                 "amount": round(investment * share / 3, -1) or 10,
             }
         )
@@ -529,6 +600,108 @@ def _after_signing(rng: random.Random, record: dict) -> dict:
     tickets.sort(key=lambda t: t["raised_at"])
     funding.sort(key=lambda f: f["date"])
     return {"policy": incentives, "funding": funding, "tickets": tickets}
+
+
+VISIT_TEXTS = {  # kind → (purposes, outcomes, next steps); {segment} is the lead's segment
+    "visited": (
+        [
+            "实地拜访企业总部，介绍云江{segment}产业基础和投资环境",
+            "与企业高管面谈，了解{segment}业务扩产和区域布局计划",
+            "随专班走访企业，推介云江园区载体和招商政策",
+        ],
+        [
+            "企业对在云江布局{segment}产能有初步意向，希望进一步了解用地和配套",
+            "企业确认有扩产计划，正在比选西南地区落地城市",
+            "企业对云江产业配套和人才条件评价积极，同意安排考察",
+        ],
+        [
+            "邀请企业管理层来云江实地考察园区",
+            "整理园区用地、厂房和政策材料发送企业",
+            "对接园区管委会，准备项目初步选址方案",
+        ],
+    ),
+    "revisited": (
+        ["与企业新任对接人重新接洽，说明前期沟通情况", "围绕调整后的投资方案再次上门沟通"],
+        ["新对接人认可前期工作，同意继续推进", "企业给出新的投资方案，需重新测算政策条件"],
+        ["按新方案更新项目测算", "约定下次面谈时间，推进方案论证"],
+    ),
+    "negotiating": (
+        ["就投资规模、用地和政策条件与企业洽谈", "与企业财务和法务团队商谈合作框架"],
+        [
+            "双方就投资规模和建设进度基本达成一致，政策条件仍需细化",
+            "企业提出用地和能耗指标诉求，需市级层面协调",
+        ],
+        ["起草投资协议初稿并征求部门意见", "提请市政府专题会研究政策支持事项"],
+    ),
+    "signed": (
+        ["商定投资协议条款并确定签约安排", "与企业敲定协议文本和签约仪式细节"],
+        ["协议条款全部确认，双方同意近期正式签约", "企业董事会已批准投资，签约时间确定"],
+        ["报市政府审定协议后组织签约", "签约后移交项目专员跟踪落地"],
+    ),
+    "planned": (
+        [
+            "首次拜访企业，推介云江{segment}产业链招商政策",
+            "上门拜访企业决策层，了解{segment}投资布局计划",
+            "面谈投资协议关键条款，推动项目尽快签约",
+        ],
+        [],
+        [],
+    ),
+}
+
+
+def _visits(
+    rng: random.Random, record: dict, final: str, city: str, team: list[str], segment: str
+) -> list[dict]:
+    """Done visits at (or just before) the moves they led to: each move into ``visited`` and
+    the first ones into ``negotiating`` and ``signed`` (a lead that skipped ``visited`` gets its
+    visit before its first move past it); planned visits in 2026-12 for some open leads."""
+    owner = record["owner"]
+    colleagues = [user for user in team if user != owner] or [owner]
+    previous = date.fromisoformat(record["created_at"][:10])
+    visits, seen = [], set()
+    for move in record["moves"]:
+        day, stage = date.fromisoformat(move["at"][:10]), move["to"]
+        first_day = previous + timedelta(days=1)
+        if stage in PIPELINE[2:] and "visited" not in seen and stage != "visited":
+            # Skipped 'visited': the first visit falls in the first half of the gap.
+            when = first_day + timedelta(days=rng.randint(0, max(0, (day - first_day).days // 2)))
+            visits.append(_visit(rng, "visited", "done", when, city, owner, colleagues, segment))
+            first_day = when + timedelta(days=1)
+        kind = None
+        if stage == "visited":
+            kind = "revisited" if "visited" in seen else "visited"
+        elif stage in ("negotiating", "signed") and stage not in seen:
+            kind = stage
+        if kind:  # at, or up to three days before, the move it led to
+            earliest = min(day, max(first_day, day - timedelta(days=3)))
+            when = day - timedelta(days=rng.randint(0, (day - earliest).days))
+            visits.append(_visit(rng, kind, "done", when, city, owner, colleagues, segment))
+        seen.update({"visited", stage} if stage in PIPELINE[2:] else {stage})
+        previous = day
+    if final in ("identified", "contacted", "negotiating") and rng.random() < 0.3:
+        kind = {"identified": 0, "contacted": 1, "negotiating": 2}[final]
+        for _ in range(rng.choice([1, 1, 2])):
+            when = date(2026, 12, 1) + timedelta(days=rng.randint(0, 30))
+            when -= timedelta(days=max(0, when.weekday() - 4))  # a working day
+            purpose = VISIT_TEXTS["planned"][0][kind]
+            visits.append(
+                _visit(rng, "planned", "planned", when, city, owner, colleagues, segment, purpose)
+            )
+    return sorted(visits, key=lambda v: v["date"])
+
+
+def _visit(rng, kind, status, when, city, owner, colleagues, segment, purpose=None) -> dict:
+    purposes, outcomes, next_steps = VISIT_TEXTS[kind]
+    return {
+        "date": when.isoformat(),
+        "status": status,
+        "city": city,
+        "participants": [owner, rng.choice(colleagues)],
+        "purpose": (purpose or rng.choice(purposes)).format(segment=segment),
+        "outcome": rng.choice(outcomes).format(segment=segment) if outcomes else None,
+        "next_step": rng.choice(next_steps) if next_steps else None,
+    }
 
 
 def write_json(name: str, data) -> None:

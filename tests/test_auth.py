@@ -124,3 +124,21 @@ def test_ids_too_large_for_the_database_are_422_not_500(staff):
     body = {"company_id": huge, "segment": "new-display:panel"}
     assert staff.post("/api/leads", json=body).status_code == 422
     assert staff.get("/api/companies", params={"offset": huge}).status_code == 422
+
+
+def test_non_finite_numbers_and_naive_dates_are_handled(staff):
+    for raw in (
+        '{"name": "x", "revenue": 1e999}',
+        '{"name": "x", "revenue": NaN}',
+        '{"name": "x", "revenue": -Infinity}',
+    ):
+        response = staff.post(
+            "/api/companies", content=raw, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, raw
+        assert response.json()["detail"][0]["loc"][-1] == "revenue"
+    for since in ("2026-01-01", "2026-01-01T00:00:00", "2026-01-01T00:00:00+08:00"):
+        assert staff.get("/api/audit", params={"date_from": since}).status_code == 200
+    sort = staff.get("/api/leads", params={"sort": "bogus"})
+    assert sort.status_code == 422
+    assert sort.json()["detail"][0]["loc"] == ["query", "sort"]

@@ -911,7 +911,7 @@ def expected_chains(today: date) -> dict:
 def test_chain_progress(staff, world):
     response = staff.get("/api/dashboard/chains")
     assert response.status_code == 200, response.text
-    body = {c["chain"]: c for c in response.json()}
+    body = {c["chain"]: c for c in response.json()["items"]}
     assert set(body) == set(LEAVES)
     shown_chains = {
         code: {
@@ -955,7 +955,7 @@ def test_chain_progress(staff, world):
 def test_chain_progress_before_the_signings(app, staff, world):
     """Frozen back at 2025-12-31: only L2 (panel, already covered) has signed."""
     at(app, D(2025, 12, 31))
-    body = {c["chain"]: c for c in staff.get("/api/dashboard/chains").json()}
+    body = {c["chain"]: c for c in staff.get("/api/dashboard/chains").json()["items"]}
     display = body["new-display"]
     assert [m["month"] for m in display["months"]] == month_ends(D(2025, 12, 31))
     assert display["completeness"] == 0.25

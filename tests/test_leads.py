@@ -327,3 +327,12 @@ def test_stage_moves_are_audited(staff, setup):
     assert any(e["changes"].get("stage") == ["identified", "contacted"] for e in entries["items"])
     changes = staff.get("/api/audit", params={"entity": "lead_stage_change"}).json()
     assert changes["total"] == 1
+
+
+def test_company_with_leads_cannot_be_deleted(staff, setup):
+    company_id = setup["companies"][0]["id"]
+    new_lead(staff, company_id)
+    response = staff.delete(f"/api/companies/{company_id}")
+    assert response.status_code == 409
+    assert "lead" in response.json()["detail"]
+    assert staff.get(f"/api/companies/{company_id}").status_code == 200

@@ -2,7 +2,7 @@ import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -10,6 +10,7 @@ from crm.auth import passwords
 from crm.auth.models import AppSetting, Role, User
 from crm.auth.schemas import UserCreate, UserUpdate
 from crm.errors import Conflict, Invalid, NotFound
+from crm.listing import Page, contains, fetch_page
 
 SECRET_KEY_SETTING = "token_secret_key"
 
@@ -25,11 +26,15 @@ def get(session: Session, username: str) -> User:
     return user
 
 
-def list_users(session: Session, *, role: Role | None = None) -> list[User]:
+def list_users(
+    session: Session, *, page: Page, role: Role | None = None, q: str | None = None
+) -> tuple[list[User], int]:
     query = select(User).order_by(User.username)
     if role is not None:
         query = query.where(User.role == role)
-    return list(session.scalars(query))
+    if q:
+        query = query.where(or_(contains(User.username, q), contains(User.full_name, q)))
+    return fetch_page(session, query, page)
 
 
 def count(session: Session) -> int:

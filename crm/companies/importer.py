@@ -4,11 +4,11 @@ Duplicates merge instead of doubling: a row matches a company by credit code, el
 normalised name. A file with any bad row is refused whole unless ``partial`` is asked for.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -26,6 +26,7 @@ from crm.importing import (
     parse_number,
     split_list,
     text_or_none,
+    validate_row,
 )
 from crm.tabular import Table, TableError, read_table
 
@@ -55,20 +56,54 @@ CHINESE_HEADERS = {
     "park": "所在园区",
     "listing": "上市情况",
 }
+# Tag words as registers spell them, compared after ``tag_key``; a trailing 企业 is optional
+# (链主企业, 上市企业, 单项冠军企业 …). Note 专精特新"小巨人" is the national little giant, not srdi.
 TAG_WORDS: dict[str, Tag] = {
     **{tag.value: tag for tag in Tag},
     "龙头": Tag.leader,
     "链主": Tag.leader,
-    "龙头企业": Tag.leader,
+    "行业龙头": Tag.leader,
+    "产业链龙头": Tag.leader,
     "专精特新": Tag.srdi,
+    "专精特新中小企业": Tag.srdi,
     "小巨人": Tag.little_giant,
     "专精特新小巨人": Tag.little_giant,
+    "国家级小巨人": Tag.little_giant,
+    "国家级专精特新小巨人": Tag.little_giant,
     "单项冠军": Tag.champion,
+    "制造业单项冠军": Tag.champion,
+    "单项冠军示范": Tag.champion,
+    "制造业单项冠军示范": Tag.champion,
+    "国家级单项冠军": Tag.champion,
+    "国家级制造业单项冠军": Tag.champion,
     "上市": Tag.listed,
-    "上市企业": Tag.listed,
+    "上市公司": Tag.listed,
     "世界500强": Tag.fortune500,
+    "财富世界500强": Tag.fortune500,
+    "世界五百强": Tag.fortune500,
     "500强": Tag.fortune500,
 }
+TAG_QUOTES = str.maketrans("", "", "\"'“”‘’「」『』")
+
+
+def tag_key(word: str) -> str:
+    """A tag word compared without width, case, quotes or spaces: 专精特新“小巨人” is
+    专精特新"小巨人" is 专精特新 小巨人 is 专精特新小巨人."""
+    folded = unicodedata.normalize("NFKC", word).casefold().translate(TAG_QUOTES)
+    return "".join(folded.split())
+
+
+TAG_LOOKUP: dict[str, Tag] = {tag_key(word): tag for word, tag in TAG_WORDS.items()}
+
+
+def find_tag(word: str) -> Tag | None:
+    key = tag_key(word)
+    tag = TAG_LOOKUP.get(key)
+    if tag is None and key.endswith("企业"):
+        tag = TAG_LOOKUP.get(key.removesuffix("企业"))
+    return tag
+
+
 BATCH = 2000
 LOOKUP_CHUNK = 500
 
@@ -152,27 +187,9 @@ def _parse_rows(table: Table, columns: dict[str, int], report: ImportReport) -> 
     parsed: list[CompanyRow] = []
     for number, cells in table.rows:
         raw = {f: (cells[i] if i < len(cells) else None) for f, i in columns.items()}
-        values: dict[str, Any] = {}
-        errors = []
-        for name, parse in _PARSERS.items():
-            if name in raw:
-                try:
-                    values[name] = parse(raw[name])
-                except ValueError as error:
-                    errors.append(RowError(row=number, column=header_of[name], message=str(error)))
-        if not errors:
-            try:
-                data = CompanyCreate.model_validate(
-                    {k: v for k, v in values.items() if v is not None}
-                )
-                parsed.append(CompanyRow(row=number, data=data))
-                continue
-            except ValidationError as error:
-                for item in error.errors():
-                    field_name = str(item["loc"][0]) if item["loc"] else None
-                    column = header_of.get(field_name, field_name)
-                    message = item["msg"].removeprefix("Value error, ")
-                    errors.append(RowError(row=number, column=column, message=message))
+        data, errors = validate_row(number, raw, _PARSERS, CompanyCreate, header_of)
+        if data is not None:
+            parsed.append(CompanyRow(row=number, data=data))
         report.errors.extend(errors)
     return parsed
 
@@ -180,10 +197,11 @@ def _parse_rows(table: Table, columns: dict[str, int], report: ImportReport) -> 
 def _parse_tags(value: Any) -> list[str]:
     tags = []
     for word in split_list(value):
-        tag = TAG_WORDS.get(word) or TAG_WORDS.get(word.casefold())
+        tag = find_tag(word)
         if tag is None:
             raise ValueError(f"unknown tag '{word}'")
-        tags.append(tag.value)
+        if tag.value not in tags:
+            tags.append(tag.value)
     return tags
 
 

@@ -84,7 +84,7 @@ class ParkCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     level: ParkLevel
     leading_chains: list[str] = Field(default_factory=list)
-    area_mu: Annotated[float, Field(ge=0)] | None = None
+    area_mu: Annotated[float, Field(ge=0, le=1e9)] | None = None
     description: Annotated[str, Field(max_length=10_000)] | None = None
 
 
@@ -95,7 +95,7 @@ class ParkUpdate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     level: ParkLevel | None = None
     leading_chains: list[str] | None = None
-    area_mu: Annotated[float, Field(ge=0)] | None = None
+    area_mu: Annotated[float, Field(ge=0, le=1e9)] | None = None
     description: Annotated[str, Field(max_length=10_000)] | None = None
 
 

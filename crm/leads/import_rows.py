@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from crm.auth.models import User
 from crm.chains.models import Segment
@@ -16,11 +16,11 @@ from crm.companies.models import Company
 from crm.companies.schemas import CreditCode
 from crm.importing import (
     ImportReport,
-    RowError,
     parse_date,
     parse_int,
     parse_number,
     text_or_none,
+    validate_row,
 )
 from crm.leads.models import PIPELINE, RANK, Priority, Source, Stage
 from crm.leads.schemas import SegmentKey
@@ -77,7 +77,8 @@ SOURCE_NAMES = {
     Source.exhibition: "展会",
     Source.other: "其他",
 }
-# Stages a lead may be imported at; signing creates a project, so it is never an import.
+# Stages a lead may be imported at, or moved to by an import; signing creates a project, so it
+# is never an import. A row at any other stage only merges into a lead already at that stage.
 IMPORTABLE = frozenset(s for s in PIPELINE if RANK[s] < RANK[Stage.signed])
 
 
@@ -128,14 +129,14 @@ def _choice(words: dict[str, Any], what: str, allowed: str):
     return parse
 
 
-def _parse_stage(value: Any) -> Stage | None:
-    stage = _any_stage(value)
-    if stage is not None and stage not in IMPORTABLE:
-        raise ValueError(
-            f"a lead cannot be imported as {STAGE_NAMES[stage]} ({stage.value}): signing and "
-            "later stages need a project, paused and lost a reason; move it on the lead page"
-        )
-    return stage
+def stage_refusal(stage: Stage) -> str:
+    """Why a row at ``stage`` is refused when no stored lead of its company and segment is
+    at that stage already (a row repeating a lead's stage, as exports do, is a merge)."""
+    return (
+        f"a lead cannot be imported as {STAGE_NAMES[stage]} ({stage.value}): signing and "
+        "later stages need a project, paused and lost a reason; move it on the lead page "
+        "(a row may only repeat this stage for a lead already at it)"
+    )
 
 
 def _parse_segment(value: Any) -> str | None:
@@ -148,7 +149,7 @@ def _parse_segment(value: Any) -> str | None:
 _any_stage = _choice(
     {**{s.value: s for s in Stage}, **{name: s for s, name in STAGE_NAMES.items()}},
     "stage",
-    "已识别, 已接洽, 已拜访 or 洽谈中",
+    "已识别, 已接洽, 已拜访, 洽谈中, 已签约, 已开工, 已投产, 暂缓 or 已流失",
 )
 _PARSERS = {
     "company": text_or_none,
@@ -172,7 +173,7 @@ _PARSERS = {
     "expected_investment": parse_number,
     "expected_jobs": parse_int,
     "next_follow_up": parse_date,
-    "stage": _parse_stage,
+    "stage": _any_stage,
     "notes": text_or_none,
 }
 
@@ -180,35 +181,12 @@ _PARSERS = {
 def parse_rows(
     table: Table, columns: dict[str, int], header: dict[str, str], report: ImportReport
 ) -> list[LeadRow]:
+    """The good rows; every bad cell of every other row goes into the report."""
     parsed: list[LeadRow] = []
     for number, cells in table.rows:
-        values: dict[str, Any] = {}
-        errors = []
-        for name, index in columns.items():
-            try:
-                values[name] = _PARSERS[name](cells[index] if index < len(cells) else None)
-            except ValueError as error:
-                errors.append(RowError(row=number, column=header[name], message=str(error)))
-        if not errors:
-            try:
-                data = LeadRowData.model_validate(
-                    {k: v for k, v in values.items() if v is not None}
-                )
-                parsed.append(LeadRow(row=number, data=data))
-                continue
-            except ValidationError as error:
-                errors.extend(_row_errors(number, error, header))
+        raw = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
+        data, errors = validate_row(number, raw, _PARSERS, LeadRowData, header)
+        if data is not None:
+            parsed.append(LeadRow(row=number, data=data))
         report.errors.extend(errors)
     return parsed
-
-
-def _row_errors(number: int, error: ValidationError, header: dict[str, str]) -> list[RowError]:
-    found = []
-    for item in error.errors():
-        name = str(item["loc"][0]) if item["loc"] else None
-        if item["type"] == "missing":
-            message = "required: the cell is blank"
-        else:
-            message = item["msg"].removeprefix("Value error, ")
-        found.append(RowError(row=number, column=header.get(name, name), message=message))
-    return found

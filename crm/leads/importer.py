@@ -2,9 +2,11 @@
 
 A row names its company (found by credit code, else by normalised name; created, non-local,
 when not found) and the chain segment the investment would fill. Duplicates merge instead of
-doubling: rows for a company and segment that already has an open lead update that lead, and
-rows for the same company and segment within one file become one lead. A file with any bad
-row is refused whole unless ``partial`` is asked for. The file's columns: ``import_rows``.
+doubling: a row at the current stage of a stored lead of its company and segment updates that
+lead (so an export reads back into its own database, whatever the stages), other rows for a
+company and segment that already has an open lead update that lead, and rows for the same
+company and segment within one file become one lead. A file with any bad row is refused whole
+unless ``partial`` is asked for. The file's columns: ``import_rows``.
 """
 
 from collections.abc import Iterable
@@ -24,12 +26,14 @@ from crm.leads import service as lead_service
 from crm.leads.import_rows import (
     CHINESE_HEADERS,
     COLUMNS,
+    IMPORTABLE,
     REQUIRED,
     SOURCE_NAMES,
     STAGE_NAMES,
     LeadRow,
     LeadRowData,
     parse_rows,
+    stage_refusal,
 )
 from crm.leads.models import HALTED, RANK, Lead, Priority, Source, Stage
 from crm.tabular import TableError, read_table
@@ -42,7 +46,7 @@ LOOKUP_CHUNK = 500
 
 @dataclass
 class LeadPlan:
-    """The rows of a file that end in one lead: an open lead already stored, or a new one."""
+    """The rows of a file that end in one lead: a lead already stored, or a new one."""
 
     company: Company
     segment: Segment
@@ -81,11 +85,11 @@ def import_leads(
     header = {name: table.headers[index] for name, index in columns.items()}
     rows = parse_rows(table, columns, header, report)
     rows = _resolve_references(session, rows, header, report)
+    plans, rows = _plan(session, rows, header, report)
     report.errors.sort(key=lambda e: e.row)
     report.refused = len({e.row for e in report.errors})
     if report.errors and not partial:
         return report
-    plans = _plan(session, rows)
     report.created = _write(session, plans, by=by or session.info.get("actor"), progress=progress)
     report.merged = len(rows) - report.created
     report.applied = bool(plans)
@@ -94,7 +98,8 @@ def import_leads(
 
 def export_rows(session: Session, query: Select) -> tuple[list[str], Iterable[list[Any]]]:
     """The leads a query selects as rows under Chinese headers; reads back through
-    ``import_leads`` (leads before signing: later stages are not imported)."""
+    ``import_leads``: into another database, the leads before signing (later stages are not
+    imported); into the same one, every row merges into the lead it came from."""
 
     def rows():
         loaded = (
@@ -176,21 +181,49 @@ def _by_name(session: Session, model: type, column, names: set[str | None]) -> d
 # --- planning and writing ---------------------------------------------------------------------
 
 
-def _plan(session: Session, rows: list[LeadRow]) -> list[LeadPlan]:
-    """Group the rows by company and segment, each group matched to an open lead if any."""
+def _plan(
+    session: Session, rows: list[LeadRow], header: dict[str, str], report: ImportReport
+) -> tuple[list[LeadPlan], list[LeadRow]]:
+    """Match each row to the lead it updates, or to a new one; the plans and the good rows.
+
+    A row whose stage is a stored lead's current stage (same company and segment) updates
+    that lead, the most recent one if several are (one the row already describes first):
+    so an export reads back into its own database, lost, paused and signed leads included.
+    Any other row follows the open lead of its company and segment, or starts a new lead;
+    it may only name a stage before signing. Rows ending in the same lead become one plan.
+    """
     _attach_companies(session, rows)
-    plans: dict[tuple[Company, int], LeadPlan] = {}
+    stored = _stored_leads(session, rows)
+    plans: dict[tuple, LeadPlan] = {}
+    good = []
     for row in rows:
-        key = (row.company, row.segment.id)
+        leads = stored.get((row.company.id, row.segment.id), []) if row.company.id else []
+        stage = row.data.stage
+        at_stage = [lead for lead in leads if lead.stage == stage]
+        if at_stage:
+            lead = max(at_stage, key=lambda lead: (_describes(row, lead), lead.id))
+        elif stage is not None and stage not in IMPORTABLE:
+            column = header.get("stage")
+            report.errors.append(RowError(row=row.row, column=column, message=stage_refusal(stage)))
+            continue
+        else:
+            lead = _open_lead(leads)
+        key = ("lead", lead.id) if lead else ("new", row.company, row.segment.id)
         if key not in plans:
-            plans[key] = LeadPlan(company=row.company, segment=row.segment)
+            plans[key] = LeadPlan(company=row.company, segment=row.segment, lead=lead)
         plans[key].rows.append(row)
-    stored = [plan.company.id for plan in plans.values() if plan.company.id is not None]
-    open_leads = _open_leads(session, stored, {plan.segment.id for plan in plans.values()})
-    for plan in plans.values():
-        if plan.company.id is not None:
-            plan.lead = open_leads.get((plan.company.id, plan.segment.id))
-    return list(plans.values())
+        good.append(row)
+    return list(plans.values()), good
+
+
+def _describes(row: LeadRow, lead: Lead) -> bool:
+    """Whether the lead already holds every value the row gives (an unedited export row)."""
+    given = row.data.model_dump(exclude_unset=True, include=set(_FILLED))
+    if any(getattr(lead, name) != value for name, value in given.items()):
+        return False
+    if row.task_force is not None and lead.task_force_id != row.task_force.id:
+        return False
+    return row.owner is None or lead.owner_id == row.owner.id
 
 
 def _attach_companies(session: Session, rows: list[LeadRow]) -> None:
@@ -245,29 +278,28 @@ def _stored_companies(
     return by_code, by_name
 
 
-def _open_leads(
-    session: Session, company_ids: list[int], segment_ids: set[int]
-) -> dict[tuple[int, int], Lead]:
-    """``{(company id, segment id): lead}`` for leads still open (not lost, not producing).
-
-    Where several are open, a lead in the pipeline wins over a paused one, then the newest.
-    """
-    found: dict[tuple[int, int], Lead] = {}
-    for chunk in _chunks(sorted(set(company_ids))):
+def _stored_leads(session: Session, rows: list[LeadRow]) -> dict[tuple[int, int], list[Lead]]:
+    """``{(company id, segment id): [lead, …]}``, every stage, for the rows' stored companies."""
+    company_ids = sorted({row.company.id for row in rows if row.company.id is not None})
+    segment_ids = {row.segment.id for row in rows}
+    found: dict[tuple[int, int], list[Lead]] = {}
+    for chunk in _chunks(company_ids):
         query = (
             select(Lead)
-            .where(
-                Lead.company_id.in_(chunk),
-                Lead.segment_id.in_(segment_ids),
-                Lead.stage.not_in([Stage.lost, Stage.producing]),
-            )
+            .where(Lead.company_id.in_(chunk), Lead.segment_id.in_(segment_ids))
             .options(selectinload(Lead.history))
+            .order_by(Lead.id)
         )
         for lead in session.scalars(query):
-            key = (lead.company_id, lead.segment_id)
-            if key not in found or _preference(lead) > _preference(found[key]):
-                found[key] = lead
+            found.setdefault((lead.company_id, lead.segment_id), []).append(lead)
     return found
+
+
+def _open_lead(leads: list[Lead]) -> Lead | None:
+    """The lead a row without a stage match updates: one still open (not lost, not
+    producing); a lead in the pipeline wins over a paused one, then the newest."""
+    candidates = [lead for lead in leads if lead.stage not in (Stage.lost, Stage.producing)]
+    return max(candidates, key=_preference, default=None)
 
 
 def _preference(lead: Lead) -> tuple[bool, int]:
@@ -321,22 +353,25 @@ def _combined(rows: list[LeadRow]) -> dict[str, Any]:
             values["task_force"] = row.task_force
         if row.owner is not None:
             values["owner"] = row.owner
-        stage = row.data.stage
-        if stage is not None and RANK[stage] > RANK[values.get("stage", Stage.identified)]:
+        stage = row.data.stage  # paused or lost only ever repeat the lead's stage: no move
+        if stage in RANK and RANK[stage] > RANK[values.get("stage", Stage.identified)]:
             values["stage"] = stage
     return values
 
 
+_FILLED = (
+    "priority",
+    "source",
+    "expected_investment",
+    "expected_jobs",
+    "next_follow_up",
+    "notes",
+)
+
+
 def _fill(lead: Lead, values: dict[str, Any]) -> None:
     """Set what the file gives; blank cells keep what the lead has."""
-    for name in (
-        "priority",
-        "source",
-        "expected_investment",
-        "expected_jobs",
-        "next_follow_up",
-        "notes",
-    ):
+    for name in _FILLED:
         if name in values and getattr(lead, name) != values[name]:
             setattr(lead, name, values[name])
     task_force, owner = values.get("task_force"), values.get("owner")

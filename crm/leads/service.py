@@ -371,6 +371,10 @@ def _duplicate_warnings(session: Session, company_id: int, segment_id: int) -> l
     return []
 
 
+def count_for_company(session: Session, company_id: int) -> int:
+    return session.scalar(select(func.count()).where(Lead.company_id == company_id)) or 0
+
+
 def lead_counts_by_task_force(session: Session, task_force_ids: list[int]) -> dict[int, dict]:
     """``{task force id: {stage: count}}`` in one GROUP BY."""
     if not task_force_ids:

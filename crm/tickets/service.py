@@ -7,7 +7,7 @@ leader of the task force pursuing the project's lead, and are counted for the da
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth import service as auth_service
@@ -205,7 +205,7 @@ def filtered_query(
     if chain:
         lead_conditions.append(Lead.segment.has(Segment.chain.has(Chain.code == chain)))
     if lead_conditions:
-        query = query.where(Ticket.project.has(Project.lead.has(*lead_conditions)))
+        query = query.where(Ticket.project.has(Project.lead.has(and_(*lead_conditions))))
     return query
 
 

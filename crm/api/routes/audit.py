@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from crm.api.deps import DbSession, PageParams
 from crm.audit import AuditEntry
+from crm.db import as_utc
 from crm.listing import ListResult, fetch_page
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -46,8 +47,8 @@ def list_audit_entries(
         if value is not None:
             query = query.where(column == value)
     if date_from:
-        query = query.where(AuditEntry.at >= date_from)
+        query = query.where(AuditEntry.at >= as_utc(date_from))
     if date_to:
-        query = query.where(AuditEntry.at < date_to)
+        query = query.where(AuditEntry.at < as_utc(date_to))
     items, total = fetch_page(session, query, page)
     return {"items": items, "total": total}

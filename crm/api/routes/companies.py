@@ -7,6 +7,7 @@ from crm.chains import service as chain_service
 from crm.companies import service as company_service
 from crm.companies.models import Tag
 from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate
+from crm.leads import service as lead_service
 from crm.listing import ListResult
 
 router = APIRouter(tags=["companies"])
@@ -59,7 +60,11 @@ def update_company(company_id: int, data: CompanyUpdate, session: DbSession):
 
 @router.delete("/companies/{company_id}", status_code=204)
 def delete_company(company_id: int, session: DbSession) -> Response:
-    company_service.delete(session, company_service.get(session, company_id))
+    """Delete a company that no lead pursues."""
+    company = company_service.get(session, company_id)
+    company_service.delete(
+        session, company, in_use=lead_service.count_for_company(session, company.id)
+    )
     return Response(status_code=204)
 
 

@@ -11,6 +11,7 @@ from crm.dashboard.schemas import Breakdown, ChainProgress, Funnel, TargetsIn, T
 from crm.dashboard.sql import Scope
 from crm.dashboard.velocity import velocity
 from crm.errors import Invalid
+from crm.listing import ListResult
 
 router = APIRouter(prefix="/dashboard", tags=["dashboard"])
 targets_router = APIRouter(prefix="/targets", tags=["dashboard"])
@@ -63,11 +64,12 @@ def stage_velocity(
     return velocity(session, filters, by)
 
 
-@router.get("/chains", response_model=list[ChainProgress])
+@router.get("/chains", response_model=ListResult[ChainProgress])
 def chains(session: DbSession, now: RequestTime):
     """Per chain: completeness now and at each of the last 12 month ends (a gap counts as
     covered from the month its first project signs), open gaps and the leads on each."""
-    return chain_progress(session, today=now.date())
+    chains = chain_progress(session, today=now.date())
+    return {"items": chains, "total": len(chains)}
 
 
 @targets_router.get("/{year}", response_model=TargetsOut)

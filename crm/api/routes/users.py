@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from crm.api.deps import CurrentUser, DbSession
+from crm.api.deps import CurrentUser, DbSession, PageParams
 from crm.auth import service as auth_service
 from crm.auth.models import Role
 from crm.auth.schemas import UserCreate, UserPublic, UserUpdate
@@ -15,9 +15,11 @@ def me(user: CurrentUser):
 
 
 @router.get("", response_model=ListResult[UserPublic])
-def list_users(session: DbSession, role: Role | None = None):
-    users = auth_service.list_users(session, role=role)
-    return {"items": users, "total": len(users)}
+def list_users(
+    session: DbSession, page: PageParams, role: Role | None = None, q: str | None = None
+):
+    users, total = auth_service.list_users(session, role=role, q=q, page=page)
+    return {"items": users, "total": total}
 
 
 @router.post("", response_model=UserPublic, status_code=201)
