@@ -89,7 +89,7 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
-    """Serve the web pages and the API."""
+    """Serve the API (and its docs at /api/docs)."""
     import uvicorn
 
     from crm.api.app import create_app

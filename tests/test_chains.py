@@ -207,3 +207,30 @@ def test_delete_removes_links_from_other_chains(staff):
     assert staff.delete("/api/chains/new-display").status_code == 204
     assert staff.get("/api/chains/new-display").status_code == 404
     assert staff.get("/api/chains/auto/export").json()["links"] == []
+
+
+def test_recommendations_weigh_the_pursuit(staff):
+    """Two identical non-local companies in a gap: the one we are negotiating with ranks
+    first; one whose lead was lost ranks last; reasons say why."""
+    staff.post("/api/chains", json=chain_file())
+    ids = {}
+    for name in ("洽谈中公司", "未接触公司", "已流失公司"):
+        body = {"name": name, "is_local": False, "segments": ["new-display:terminal"]}
+        ids[name] = staff.post("/api/companies", json=body).json()["id"]
+    for name, moves in (
+        ("洽谈中公司", [{"stage": "negotiating"}]),
+        ("已流失公司", [{"stage": "lost", "reason": "落户外地"}]),
+    ):
+        lead = staff.post(
+            "/api/leads", json={"company_id": ids[name], "segment": "new-display:terminal"}
+        )
+        for move in moves:
+            assert staff.post(f"/api/leads/{lead.json()['id']}/stage", json=move).status_code == 200
+    recommendations = staff.get("/api/chains/new-display/gaps").json()["recommendations"]
+    order = [r["name"] for r in recommendations]
+    assert order == ["洽谈中公司", "未接触公司", "已流失公司"]
+    factors = {r["name"]: {x["factor"] for x in r["reasons"]} for r in recommendations}
+    assert "lead:negotiating" in factors["洽谈中公司"]
+    assert "lead:lost" in factors["已流失公司"]
+    for r in recommendations:
+        assert abs(sum(x["points"] for x in r["reasons"]) - r["score"]) < 0.05

@@ -25,6 +25,8 @@ from crm.gaps.schemas import (
     Recommendation,
     Status,
 )
+from crm.leads.models import Lead
+from crm.leads.models import Stage as LeadStage
 
 _STATUS_RANK = {Status.missing: 0, Status.weak: 1, Status.strong: 2}
 
@@ -196,14 +198,20 @@ EXTRA_GAP_POINTS = 5  # per further gap segment the same company fills
 
 
 def score_company(
-    company: Company, gap_codes: list[str], depends_on: dict[str, int]
+    company: Company,
+    gap_codes: list[str],
+    depends_on: dict[str, int],
+    lead_stages: frozenset[LeadStage] = frozenset(),
 ) -> tuple[float, list[Reason]]:
-    """Score a candidate for filling chain gaps: tags, size and how much local industry waits.
+    """Score a candidate for filling chain gaps: tags, size, how much local industry waits,
+    and how far our pursuit of it has come.
 
-    Documented in the API: 10 for working in a gap segment, tags (世界500强 30, 龙头 25, 单项冠军 20, 小巨人 15, 上市 10,
-    专精特新 8), revenue (5 points per decade of 亿元, at most 20), employees (2.5 per decade
-    above 10, at most 10), the gap's dependants (3 per non-missing segment downstream of the best
-    gap it fills, at most 15) and 5 per further gap it fills.
+    Documented in the API: 10 for working in a gap segment, tags (世界500强 30, 龙头 25,
+    单项冠军 20, 小巨人 15, 上市 10, 专精特新 8), revenue (5 points per decade of 亿元, at
+    most 20), employees (2.5 per decade above 10, at most 10), the gap's dependants (3 per
+    non-missing segment downstream of the best gap it fills, at most 15), 5 per further gap
+    it fills, and its leads: the furthest open one (已识别 3, 已接洽 5, 已拜访 8, 洽谈中 12),
+    a project already signed 5 (以商招商), else a lost lead −10 or a paused one −3.
     """
     gaps_label = "、".join(gap_codes)
     reasons = [Reason(factor="gap_fit", points=GAP_FIT_POINTS, label=f"主营缺失环节 {gaps_label}")]
@@ -228,7 +236,44 @@ def score_company(
         points = EXTRA_GAP_POINTS * (len(gap_codes) - 1)
         label = f"同时覆盖 {len(gap_codes)} 个缺失环节"
         reasons.append(Reason(factor="gap_breadth", points=points, label=label))
+    lead_reason = _lead_reason(lead_stages)
+    if lead_reason is not None:
+        reasons.append(lead_reason)
     return round(sum(r.points for r in reasons), 1), reasons
+
+
+LEAD_STAGE_POINTS: dict[LeadStage, tuple[float, str]] = {
+    LeadStage.negotiating: (12, "线索洽谈中"),
+    LeadStage.visited: (8, "线索已拜访"),
+    LeadStage.contacted: (5, "线索已接洽"),
+    LeadStage.identified: (3, "已列入招商线索"),
+}
+SIGNED_POINTS = 5  # an investor already signed here: 以商招商
+LOST_POINTS = -10
+PAUSED_POINTS = -3
+
+
+def _lead_reason(stages: frozenset[LeadStage]) -> Reason | None:
+    for stage, (points, label) in LEAD_STAGE_POINTS.items():
+        if stage in stages:
+            return Reason(factor=f"lead:{stage.value}", points=points, label=label)
+    if stages & {LeadStage.signed, LeadStage.started, LeadStage.producing}:
+        return Reason(factor="lead:signed", points=SIGNED_POINTS, label="已有签约项目，可以商招商")
+    if LeadStage.lost in stages:
+        return Reason(factor="lead:lost", points=LOST_POINTS, label="线索曾流失")
+    if LeadStage.paused in stages:
+        return Reason(factor="lead:paused", points=PAUSED_POINTS, label="线索暂缓")
+    return None
+
+
+def _lead_stages(session: Session, company_ids) -> dict[int, frozenset[LeadStage]]:
+    """The stages each company's leads are in now, in one query."""
+    stages: dict[int, set[LeadStage]] = defaultdict(set)
+    for company_id, stage in session.execute(
+        select(Lead.company_id, Lead.stage).where(Lead.company_id.in_(company_ids)).distinct()
+    ):
+        stages[company_id].add(stage)
+    return {company_id: frozenset(found) for company_id, found in stages.items()}
 
 
 def recommend(
@@ -252,10 +297,12 @@ def recommend(
     companies = session.scalars(
         select(Company).where(Company.id.in_(gap_codes)).options(selectinload(Company.tag_rows))
     ).all()
+    lead_stages = _lead_stages(session, list(gap_codes))
     ranked = []
     for company in companies:
         codes = sorted(gap_codes[company.id])
-        score, reasons = score_company(company, codes, depends_on)
+        stages = lead_stages.get(company.id, frozenset())
+        score, reasons = score_company(company, codes, depends_on, stages)
         ranked.append(
             Recommendation(
                 company_id=company.id,

@@ -26,7 +26,9 @@ def chain_gaps(
       in a gap + tags (世界500强 30,
       龙头 25, 单项冠军 20, 小巨人 15, 上市 10, 专精特新 8) + revenue (5 per decade of 亿元,
       max 20) + employees (2.5 per decade above 10, max 10) + 3 per local segment depending on
-      the best gap it fills (max 15) + 5 per further gap it fills. `reasons` itemise the points.
+      the best gap it fills (max 15) + 5 per further gap it fills + its leads (the furthest open
+      one: 已识别 3, 已接洽 5, 已拜访 8, 洽谈中 12; a signed project 5; else lost −10, paused −3).
+      `reasons` itemise the points.
     """
     chain = chain_service.get(session, code)
     return gap_service.gap_report(session, chain, recommendation_limit=recommendations)
