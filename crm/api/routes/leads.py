@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from crm import tabular
 from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
+from crm.clock import local_date
 from crm.leads import importer as lead_importer
 from crm.leads import service as lead_service
 from crm.leads.models import Priority, Source, Stage
@@ -39,6 +40,7 @@ def _with_project_ids(session: Session, leads: list[L]) -> list[L]:
 def list_leads(
     session: DbSession,
     page: PageParams,
+    now: RequestTime,
     q: Annotated[str | None, Query(description="text in the company name")] = None,
     stage: Stage | None = None,
     chain: str | None = None,
@@ -51,6 +53,7 @@ def list_leads(
     overdue: Annotated[bool | None, Query(description="follow-up date passed")] = None,
     sort: Annotated[str, Query(description="field, '-' for descending")] = "-id",
 ):
+    today = local_date(now)
     leads, total = lead_service.list_leads(
         session,
         page=page,
@@ -65,8 +68,8 @@ def list_leads(
         company_id=company_id,
         overdue=overdue,
         sort=sort,
+        today=today,
     )
-    today = date.today()
     items = [lead_service.public(lead, today=today) for lead in leads]
     return {"items": _with_project_ids(session, items), "total": total}
 
