@@ -12,22 +12,27 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from stdnum.cn import uscc
 
 from crm.all_models import metadata
 from crm.api.app import create_app
 from crm.auth.models import Role
 from crm.config import Settings
+from crm.leads.models import Lead, StageChange, Visit, VisitStatus
+from crm.projects.models import FundingEntry, Incentive
+from crm.tickets.models import Ticket
 from tests.test_cli import run_crm
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TARGETS = 1087
 DIRECTIONS = 36
+HISTORY_END = date(2026, 11, 15)  # seeds.generate.HISTORY_END: nothing done is dated later
 
 
 def seed_rows() -> list[dict[str, str]]:
@@ -186,7 +191,14 @@ def test_the_generator_reproduces_the_seed_files(tmp_path):
     """The generator (``python -m seeds.generate``) run on a copy of seeds/ writes the same bytes."""
     copy = tmp_path / "seeds"
     shutil.copytree(SEEDS, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    generated = ["companies.csv", "parks.json", "users.json"]
+    generated = [
+        "companies.csv",
+        "parks.json",
+        "users.json",
+        "chain_leaders.json",
+        "taskforces.json",
+        "leads.json",
+    ]
     for name in generated:
         (copy / name).unlink()
     # Import the copy by path, and make sure it is the copy, so the repo's files stay untouched.
@@ -281,3 +293,60 @@ def test_projects_with_specialists_policies_cards_and_tickets(admin):
     funnel = admin.get("/api/dashboard/funnel").json()
     assert funnel["signed"]["count"] == len(projects)
     assert funnel["overdue_tickets"] > 0
+
+
+def test_every_chain_has_local_leaders(admin):
+    seeded = {item["chain"]: item["leaders"] for item in seed_json("chain_leaders.json")}
+    chains = admin.get("/api/chains", params={"limit": 1000}).json()["items"]
+    assert {chain["code"] for chain in chains} == set(seeded)
+    for chain in chains:
+        leaders = admin.get(f"/api/chains/{chain['code']}/leaders")
+        assert leaders.status_code == 200, leaders.text
+        body = leaders.json()
+        assert 1 <= body["total"] <= 2, chain["code"]
+        assert {c["credit_code"] for c in body["items"]} == {
+            leader["credit_code"] for leader in seeded[chain["code"]]
+        }
+        for company in body["items"]:
+            assert company["is_local"] and "leader" in company["tags"], company
+            assert any(s.startswith(chain["code"] + ":") for s in company["segments"]), company
+
+
+def test_nothing_that_happened_is_dated_after_the_history_end(engine, seeded, admin):
+    def latest(column, *where) -> date:
+        with engine.connect() as connection:
+            value = connection.execute(select(func.max(column)).where(*where)).scalar_one()
+        return value if type(value) is date else value.date()
+
+    assert latest(Lead.created_at) <= HISTORY_END
+    assert latest(StageChange.at) <= HISTORY_END
+    assert latest(FundingEntry.date) <= HISTORY_END
+    assert latest(Ticket.raised_at) <= HISTORY_END
+    assert latest(Incentive.honoured_at, Incentive.honoured_at.is_not(None)) <= HISTORY_END
+    assert latest(Visit.date, Visit.status == VisitStatus.done) <= HISTORY_END
+    tickets = all_items(admin, "/api/tickets")
+    assert tickets and max(t["raised_at"][:10] for t in tickets) <= HISTORY_END.isoformat()
+    # The seed file itself, so a regenerated one cannot hide a late date behind the loader.
+    end = HISTORY_END.isoformat()
+    for lead in seed_json("leads.json"):
+        assert lead["created_at"][:10] <= end
+        assert all(move["at"][:10] <= end for move in lead["moves"]), lead["moves"]
+        assert all(item["date"] <= end for item in lead.get("funding", []))
+        assert all(item["raised_at"][:10] <= end for item in lead.get("tickets", []))
+
+
+def test_done_visits_behind_and_planned_visits_ahead(admin):
+    done = admin.get("/api/visits", params={"status": "done", "limit": 1}).json()["total"]
+    planned = admin.get("/api/visits", params={"status": "planned", "limit": 1}).json()["total"]
+    seeded = Counter(v["status"] for lead in seed_json("leads.json") for v in lead["visits"])
+    assert done == seeded["done"] > 0
+    assert planned == seeded["planned"] > 0
+    upcoming = all_items(admin, "/api/visits", status="planned")
+    assert all(v["date"].startswith("2026-12") for v in upcoming), "the task forces' calendar"
+    assert {v["lead_stage"] for v in upcoming} <= {"identified", "contacted", "negotiating"}
+    for visit in all_items(admin, "/api/visits", status="done"):
+        assert visit["date"] <= HISTORY_END.isoformat()
+        assert visit["lead_stage"] not in ("identified", "contacted")
+        assert visit["city"] == visit["company"]["city"]
+        assert len(visit["participants"]) == 2 and visit["purpose"] and visit["outcome"]
+        assert visit["task_force"]

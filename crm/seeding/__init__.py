@@ -1,7 +1,7 @@
 """Load the seed data set (seeds/) through the same services and importers users use.
 
-Loading is idempotent: what already exists (same chain code, park name, username, company)
-is left as it is, so seeding twice changes nothing.
+Loading is idempotent: what already exists (same chain code, park name, username, company,
+chain leader, lead) is left as it is, so seeding twice changes nothing.
 """
 
 import json
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from crm.auth import service as auth_service
 from crm.auth.models import User
@@ -19,8 +19,9 @@ from crm.chains import service as chain_service
 from crm.chains.models import Chain
 from crm.chains.schemas import ChainFile
 from crm.companies import parks as park_service
+from crm.companies import service as company_service
 from crm.companies.importer import import_companies
-from crm.companies.models import Park
+from crm.companies.models import Company, Park
 from crm.companies.schemas import ParkCreate
 from crm.importing import Progress
 from crm.seeding import pipeline
@@ -33,9 +34,11 @@ class SeedResult:
     chains: int = 0
     parks: int = 0
     companies: int = 0
+    chain_leaders: int = 0
     task_forces: int = 0
     leads: int = 0
     projects: int = 0
+    visits: int = 0
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
 
@@ -67,8 +70,9 @@ def load_seeds(
         first = report.errors[0]
         raise SeedError(f"companies.csv row {first.row}: {first.message}")
     result.companies = report.created
+    result.chain_leaders = _load_chain_leaders(session, seeds)
     result.task_forces = pipeline.load_task_forces(session, seeds)
-    result.leads, result.projects = pipeline.load_leads(session, seeds)
+    result.leads, result.projects, result.visits = pipeline.load_leads(session, seeds)
     return result
 
 
@@ -110,3 +114,34 @@ def _load_users(session: Session, seeds: Path, passwords: dict[str, str]) -> dic
     ]
     auth_service.create_many(session, new_users)
     return {user.username: user.password for user in new_users}
+
+
+def _load_chain_leaders(session: Session, seeds: Path) -> int:
+    """Mark each chain's leaders (链主) that are not marked yet; returns how many were marked."""
+    path = seeds / "chain_leaders.json"
+    if not path.exists():
+        return 0
+    items = json.loads(path.read_text("utf-8"))
+    chains = {chain.code: chain for chain in session.scalars(select(Chain))}
+    wanted = {leader["credit_code"] for item in items for leader in item["leaders"]}
+    companies = {
+        company.credit_code: company
+        for company in session.scalars(
+            select(Company)
+            .where(Company.credit_code.in_(wanted))
+            .options(selectinload(Company.leader_of), selectinload(Company.tag_rows))
+        )
+    }
+    marked = 0
+    for item in items:
+        chain = chains.get(item["chain"])
+        if chain is None:
+            raise SeedError(f"chain_leaders.json: no chain {item['chain']}")
+        for leader in item["leaders"]:
+            company = companies.get(leader["credit_code"])
+            if company is None:
+                raise SeedError(f"chain_leaders.json: no company {leader['credit_code']}")
+            if chain not in company.leader_of:
+                company_service.set_chain_leader(session, chain, company, True)
+                marked += 1
+    return marked

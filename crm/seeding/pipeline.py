@@ -1,8 +1,8 @@
-"""Seed task forces and leads with their dated histories, projects, policies and tickets.
+"""Seed task forces and leads with their dated histories, visits, projects, policies and tickets.
 
 Histories are replayed through the same services the API uses (stage rules, signing, green
-cards, SLA), each step at the moment the seed file gives, so the result is what users would
-have produced over two years.
+cards, SLA, visits), each step at the moment the seed file gives, so the result is what users
+would have produced over two years.
 """
 
 import json
@@ -17,8 +17,9 @@ from crm.chains import service as chain_service
 from crm.companies.models import Company
 from crm.config import get_settings
 from crm.leads import service as lead_service
+from crm.leads import visits as visit_service
 from crm.leads.models import Lead
-from crm.leads.schemas import LeadCreate, StageMove
+from crm.leads.schemas import LeadCreate, StageMove, VisitCreate
 from crm.pipeline import service as pipeline
 from crm.projects import policy as policy_service
 from crm.projects import service as project_service
@@ -40,9 +41,10 @@ def load_task_forces(session: Session, seeds: Path) -> int:
     return created
 
 
-def load_leads(session: Session, seeds: Path) -> tuple[int, int]:
-    """Create the seeded leads not yet present (same company and segment); returns
-    (leads created, projects created)."""
+def load_leads(session: Session, seeds: Path) -> tuple[int, int, int]:
+    """Create the seeded leads not yet present (same company and segment) with their whole
+    history; a lead already present is skipped with all of it. Returns (leads, projects,
+    visits) created."""
     records = json.loads((seeds / "leads.json").read_text("utf-8"))
     companies = dict(session.execute(select(Company.credit_code, Company.id)).all())
     task_forces = dict(session.execute(select(TaskForce.name, TaskForce.id)).all())
@@ -57,7 +59,7 @@ def load_leads(session: Session, seeds: Path) -> tuple[int, int]:
             session, {tuple(r["segment"].split(":", 1)) for r in records}
         ).items()
     }
-    leads = projects = 0
+    leads = projects = visits = 0
     for record in records:
         company_id = companies[record["credit_code"]]
         if (company_id, segments[record["segment"]]) in present:
@@ -77,13 +79,15 @@ def load_leads(session: Session, seeds: Path) -> tuple[int, int]:
         leads += 1
         if _replay(session, lead, record, users):
             projects += 1
-    return leads, projects
+        visits += len(record.get("visits", []))
+    return leads, projects, visits
 
 
 def _replay(session: Session, lead: Lead, record: dict, users: dict[str, User]) -> bool:
-    """Play the lead's history in time order: moves, then after signing its policy, funding
-    and tickets, each when it happened. True if the lead was signed."""
-    events = [(_at(move["at"]), 0, "move", move) for move in record["moves"]]
+    """Play the lead's history in time order: visits and moves, then after signing its
+    policy, funding and tickets, each when it happened. True if the lead was signed."""
+    events = [(_midnight(item["date"]), -1, "visit", item) for item in record.get("visits", [])]
+    events += [(_at(move["at"]), 0, "move", move) for move in record["moves"]]
     events += [(_noon(item["date"]), 1, "funding", item) for item in record.get("funding", [])]
     events += [(_at(item["raised_at"]), 2, "ticket", item) for item in record.get("tickets", [])]
     project = None
@@ -95,6 +99,8 @@ def _replay(session: Session, lead: Lead, record: dict, users: dict[str, User]) 
             if project is None and project_id is not None:
                 project = project_service.get(session, project_id)
                 _set_policy(session, project, record.get("policy", []))
+        elif kind == "visit":
+            visit_service.create(session, VisitCreate(lead_id=lead.id, **item))
         elif kind == "funding":
             entry = FundingCreate(date=item["date"], amount=item["amount"], note="资金到位")
             project_service.add_funding(
@@ -129,6 +135,10 @@ def _raise_ticket(session: Session, project, item: dict, raised: datetime) -> No
         ticket_service.update(
             session, ticket, change, now=raised + timedelta(hours=20), sla_hours=sla_hours
         )
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(0), UTC)
 
 
 def _noon(day: str) -> datetime:
