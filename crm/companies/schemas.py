@@ -6,6 +6,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from crm.companies.models import ParkLevel, Tag
+from crm.fields import SegmentKey
 
 
 def normalise_name(name: str) -> str:
@@ -22,9 +23,6 @@ def valid_credit_code(value: str) -> str:
 
 
 CreditCode = Annotated[str, Field(max_length=40), AfterValidator(valid_credit_code)]
-SegmentKey = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*:[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=129)
-]
 Text50 = Annotated[str, Field(max_length=50)]
 
 

@@ -3,12 +3,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.fields import LongText, SegmentKey
 from crm.leads.models import Priority, Source, Stage, VisitStatus
-
-SegmentKey = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*:[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=129)
-]
-LongText = Annotated[str, Field(max_length=10_000)]
 
 
 class LeadCreate(BaseModel):

@@ -3,13 +3,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.fields import LongText
 from crm.leads.models import Stage
 from crm.leads.schemas import CompanyRef, TaskForceRef
 from crm.projects.models import CardStatus, IncentiveType
 
 Money = Annotated[float, Field(ge=0, le=1e9, description="万元")]
 Jobs = Annotated[int, Field(ge=0, le=10_000_000)]
-LongText = Annotated[str, Field(max_length=10_000)]
 # Web links or paths inside the application; no javascript: or data: URLs in pages.
 Link = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^(https?://|/)\S+$")]
 

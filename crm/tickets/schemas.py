@@ -3,10 +3,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.fields import LongText
 from crm.tickets.models import TicketCategory, TicketPriority, TicketStatus
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=10_000)]
 Satisfaction = Annotated[int, Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")]
 
 
