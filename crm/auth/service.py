@@ -11,6 +11,7 @@ from crm.auth.models import AppSetting, Role, User
 from crm.auth.schemas import UserCreate, UserUpdate
 from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, contains, fetch_page
+from crm.updates import check_version
 
 SECRET_KEY_SETTING = "token_secret_key"
 
@@ -75,8 +76,7 @@ def create_many(session: Session, items: list[UserCreate]) -> list[User]:
 
 
 def update(session: Session, user: User, data: UserUpdate) -> User:
-    if data.version != user.version:
-        raise Conflict(f"user '{user.username}' was changed by someone else; reload it")
+    check_version(user, data.version, f"user '{user.username}'")
     fields = data.model_dump(exclude_unset=True, exclude={"version", "password"})
     for key, value in fields.items():
         setattr(user, key, value)

@@ -17,6 +17,7 @@ from crm.chains.schemas import (
 )
 from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, contains, fetch_page
+from crm.updates import check_version, refuse_nulls
 
 
 def split_ref(ref: str, default_chain: str | None = None) -> tuple[str | None, str]:
@@ -131,12 +132,9 @@ def create(session: Session, data: ChainFile) -> Chain:
 
 
 def update(session: Session, chain: Chain, data: ChainUpdate) -> Chain:
-    if data.version != chain.version:
-        raise Conflict(f"chain '{chain.code}' was changed by someone else; reload it")
+    check_version(chain, data.version, f"chain '{chain.code}'")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("name", "focus"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "name", "focus")
     for key, value in changes.items():
         setattr(chain, "is_focus" if key == "focus" else key, value)
     chain.touch()

@@ -9,6 +9,7 @@ from crm.companies.models import Company, Park
 from crm.companies.schemas import ParkCreate, ParkPublic, ParkUpdate
 from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, contains, fetch_page
+from crm.updates import check_version, refuse_nulls
 
 
 def get(session: Session, park_id: int) -> Park:
@@ -73,12 +74,9 @@ def create(session: Session, data: ParkCreate) -> Park:
 
 
 def update(session: Session, park: Park, data: ParkUpdate) -> Park:
-    if data.version != park.version:
-        raise Conflict(f"park {park.id} was changed by someone else; reload it")
+    check_version(park, data.version, f"park {park.id}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("name", "level", "leading_chains"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "name", "level", "leading_chains")
     if "name" in changes and changes["name"] != park.name:
         _refuse_taken_name(session, changes["name"])
     if "leading_chains" in changes:

@@ -10,6 +10,7 @@ from crm.companies.models import Company, CompanyTag, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate, normalise_name
 from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, contains, fetch_page
+from crm.updates import check_version, refuse_nulls
 
 _LOAD = (
     selectinload(Company.park),
@@ -108,12 +109,9 @@ def create(session: Session, data: CompanyCreate) -> Company:
 
 
 def update(session: Session, company: Company, data: CompanyUpdate) -> Company:
-    if data.version != company.version:
-        raise Conflict(f"company {company.id} was changed by someone else; reload it")
+    check_version(company, data.version, f"company {company.id}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("name", "is_local", "segments", "tags"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "name", "is_local", "segments", "tags")
     if changes.get("credit_code") and changes["credit_code"] != company.credit_code:
         _refuse_taken_credit_code(session, changes["credit_code"])
     with session.no_autoflush:  # one UPDATE, so one version bump

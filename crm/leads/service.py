@@ -6,6 +6,7 @@ from typing import Literal
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm import updates
 from crm.auth import service as auth_service
 from crm.auth.models import User
 from crm.chains import service as chain_service
@@ -25,6 +26,7 @@ from crm.leads.schemas import (
 )
 from crm.listing import Page, contains, fetch_page
 from crm.taskforces import service as task_force_service
+from crm.updates import refuse_nulls
 
 _LOAD = (
     selectinload(Lead.company),
@@ -232,9 +234,7 @@ def create(
 def update(session: Session, lead: Lead, data: LeadUpdate) -> Lead:
     check_version(lead, data.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("segment", "priority", "source"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "segment", "priority", "source")
     with session.no_autoflush:
         if "segment" in changes:
             ref = changes.pop("segment")
@@ -335,8 +335,7 @@ def record_move(
 
 
 def check_version(lead: Lead, version: int | None) -> None:
-    if version is not None and version != lead.version:
-        raise Conflict(f"lead {lead.id} was changed by someone else; reload it")
+    updates.check_version(lead, version, f"lead {lead.id}")
 
 
 def _require_company(session: Session, company_id: int) -> Company:

@@ -5,12 +5,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from crm.errors import Conflict, Invalid, NotFound
+from crm.errors import NotFound
 from crm.leads import service as lead_service
 from crm.leads.models import RANK, Lead, Stage, Visit, VisitStatus
 from crm.leads.schemas import CompanyRef, TaskForceRef, VisitCreate, VisitPublic, VisitUpdate
 from crm.listing import Page, fetch_page
 from crm.taskforces import service as task_force_service
+from crm.updates import check_version, refuse_nulls
 
 _LOAD = (
     selectinload(Visit.lead).selectinload(Lead.company),
@@ -106,12 +107,9 @@ def create(session: Session, data: VisitCreate) -> Visit:
 
 
 def update(session: Session, visit: Visit, data: VisitUpdate) -> Visit:
-    if data.version != visit.version:
-        raise Conflict(f"visit {visit.id} was changed by someone else; reload it")
+    check_version(visit, data.version, f"visit {visit.id}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("date", "status", "participants"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "date", "status", "participants")
     with session.no_autoflush:
         if "task_force_id" in changes:
             tf_id = changes.pop("task_force_id")

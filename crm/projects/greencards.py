@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session
 
 from crm.auth import service as auth_service
 from crm.clock import local_date
-from crm.errors import Conflict, Invalid, NotFound
+from crm.errors import Invalid, NotFound
 from crm.leads.schemas import TaskForceRef
 from crm.projects.models import CardStatus, GreenCard, GreenCardCounter, Project
 from crm.projects.schemas import GreenCardPublic, GreenCardUpdate
 from crm.taskforces import service as task_force_service
 from crm.taskforces.models import TaskForce
+from crm.updates import check_version, refuse_nulls
 
 CLOSED_BY_PRODUCTION = "the project started production"
 
@@ -70,12 +71,9 @@ def close(card: GreenCard, *, now: datetime, reason: str | None) -> None:
 
 
 def update(session: Session, card: GreenCard, data: GreenCardUpdate, *, now: datetime) -> GreenCard:
-    if data.version != card.version:
-        raise Conflict(f"green card {card.card_no} was changed by someone else; reload it")
+    check_version(card, data.version, f"green card {card.card_no}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("status", "members"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "status", "members")
     with session.no_autoflush:
         status = changes.get("status")
         if status == CardStatus.closed:

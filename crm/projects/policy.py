@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from crm.errors import Conflict, Invalid, NotFound
+from crm.errors import Invalid, NotFound
 from crm.projects.models import Incentive, IncentiveType, Project
 from crm.projects.schemas import (
     IncentivePatch,
@@ -16,6 +16,7 @@ from crm.projects.schemas import (
     PolicyPut,
     PolicyTotals,
 )
+from crm.updates import check_version
 
 
 def replace(session: Session, project: Project, data: PolicyPut) -> Project:
@@ -113,5 +114,4 @@ def public(project: Project) -> PolicyPublic:
 
 
 def _check_version(project: Project, version: int) -> None:
-    if version != project.version:
-        raise Conflict(f"project {project.id} was changed by someone else; reload it")
+    check_version(project, version, f"project {project.id}")

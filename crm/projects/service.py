@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from crm import updates
 from crm.auth import service as auth_service
 from crm.auth.models import Role, User
 from crm.chains.models import Chain, Segment
@@ -29,6 +30,7 @@ from crm.projects.schemas import (
     ProjectUpdate,
     SpecialistChangePublic,
 )
+from crm.updates import refuse_nulls
 
 _LOAD = (
     selectinload(Project.lead).selectinload(Lead.company),
@@ -82,8 +84,7 @@ def project_ids_by_lead(session: Session, lead_ids: list[int]) -> dict[int, int]
 
 
 def check_version(project: Project, version: int) -> None:
-    if version != project.version:
-        raise Conflict(f"project {project.id} was changed by someone else; reload it")
+    updates.check_version(project, version, f"project {project.id}")
 
 
 def require_specialist(session: Session, username: str, *, field: str = "specialist") -> User:
@@ -161,9 +162,7 @@ def update(
 ) -> Project:
     check_version(project, data.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "specialist_reason"})
-    for field in ("specialist", "signed_on", "planning_links"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "specialist", "signed_on", "planning_links")
     for stage in (Stage.started, Stage.producing):
         field = MILESTONES[stage]
         if field in changes and (changes[field] is None or getattr(project, field) is None):

@@ -11,6 +11,7 @@ from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, contains, fetch_page
 from crm.taskforces.models import TaskForce, TaskForceKind
 from crm.taskforces.schemas import TaskForceCreate, TaskForcePublic, TaskForceUpdate
+from crm.updates import check_version, refuse_nulls
 
 _LOAD = (
     selectinload(TaskForce.leader),
@@ -82,12 +83,9 @@ def create(session: Session, data: TaskForceCreate) -> TaskForce:
 
 
 def update(session: Session, task_force: TaskForce, data: TaskForceUpdate) -> TaskForce:
-    if data.version != task_force.version:
-        raise Conflict(f"task force {task_force.id} was changed by someone else; reload it")
+    check_version(task_force, data.version, f"task force {task_force.id}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("name", "kind", "members", "focus_chains"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "name", "kind", "members", "focus_chains")
     if "name" in changes and changes["name"] != task_force.name:
         _refuse_taken_name(session, changes["name"])
     with session.no_autoflush:

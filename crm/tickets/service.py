@@ -27,6 +27,7 @@ from crm.tickets.models import (
     TicketStatus,
 )
 from crm.tickets.schemas import TicketCreate, TicketPublic, TicketUpdate
+from crm.updates import check_version, refuse_nulls
 
 FINAL_STATUSES = (TicketStatus.resolved, TicketStatus.closed)
 
@@ -117,12 +118,9 @@ def update(
     now: datetime,
     sla_hours: Mapping[str, float],
 ) -> Ticket:
-    if data.version != ticket.version:
-        raise Conflict(f"ticket {ticket.id} was changed by someone else; reload it")
+    check_version(ticket, data.version, f"ticket {ticket.id}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    for field in ("status", "category", "title", "priority"):
-        if field in changes and changes[field] is None:
-            raise Invalid(field, f"{field} may not be null")
+    refuse_nulls(changes, "status", "category", "title", "priority")
     if ticket.status == TicketStatus.closed and set(changes) - {"satisfaction"}:
         raise Invalid(
             "status", f"ticket {ticket.id} is closed; it only takes a satisfaction rating"
