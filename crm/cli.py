@@ -71,7 +71,8 @@ def report_errors(error: Exception) -> None:
     if isinstance(error, ValidationError):
         for item in error.errors():
             where = ".".join(str(part) for part in item["loc"])
-            typer.secho(f"{where}: {item['msg']}", err=True, fg=typer.colors.RED)
+            message = f"{where}: {item['msg']}" if where else item["msg"]  # e.g. bad JSON
+            typer.secho(message, err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
     if isinstance(error, DomainError):
         detail = error.detail
@@ -136,7 +137,11 @@ def _read_password() -> str:
 def import_chain(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Create a chain map from a chain file (JSON, SPEC §5); refused whole on any error."""
     try:
-        data = ChainFile.model_validate_json(file.read_bytes())
+        try:  # Windows Notepad saves UTF-8 with a byte-order mark
+            text = file.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            fail(f"{file} is not UTF-8 text: save the chain file as UTF-8")
+        data = ChainFile.model_validate_json(text)
         with unit_of_work() as session:
             chain = chain_service.create(session, data)
             summary = (

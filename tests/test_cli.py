@@ -90,6 +90,40 @@ def test_import_of_invalid_json_reports(crm, tmp_path):
     assert "json" in result.stderr.lower()
 
 
+def test_a_chain_file_saved_with_a_byte_order_mark_imports(crm, tmp_path, staff):
+    """Windows Notepad saves UTF-8 with a byte-order mark."""
+    source = tmp_path / "chain.json"
+    source.write_text(json.dumps(chain_file(), ensure_ascii=False), encoding="utf-8-sig")
+    assert source.read_bytes().startswith(b"\xef\xbb\xbf")
+    imported = crm("import", "chain", str(source))
+    assert imported.returncode == 0, imported.stderr
+    assert "5 segments" in imported.stdout
+    assert staff.get("/api/chains/new-display").json()["name"] == "新型显示"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_a_json_syntax_error_is_reported_without_a_stray_colon(crm, tmp_path, encoding):
+    source = tmp_path / "chain.json"
+    source.write_text('{"code": "new-display",', encoding=encoding)
+    result = crm("import", "chain", str(source))
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert lines and lines[0].startswith("Invalid JSON"), result.stderr
+    assert not any(line.startswith(":") for line in lines)
+    assert "Traceback" not in result.stderr
+
+
+def test_a_chain_file_that_is_not_utf_8_is_refused(crm, tmp_path, table_counts):
+    source = tmp_path / "chain.json"
+    source.write_bytes(json.dumps(chain_file(), ensure_ascii=False).encode("gb18030"))
+    before = table_counts()
+    result = crm("import", "chain", str(source))
+    assert result.returncode != 0
+    assert "not UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert table_counts() == before
+
+
 def test_export_of_unknown_chain_fails(crm, tmp_path):
     result = crm("export", "chain", "nope", str(tmp_path / "x.json"))
     assert result.returncode != 0

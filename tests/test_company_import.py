@@ -484,6 +484,11 @@ def test_export_to_an_unknown_type_is_refused(crm, imported, tmp_path):
         ("blank-lines.csv", b"\r\n\r\n , \r\n", "header"),
         ("companies.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", ".pdf"),
         ("broken.xlsx", b"PK\x03\x04 this is not a workbook", "workbook"),
+        # a UTF-16 byte-order mark, then half a surrogate pair: not UTF-16 at all
+        ("utf-16-le-broken.csv", b"\xff\xfe\x00\xd8", "UTF-16"),
+        ("utf-16-be-broken.csv", b"\xfe\xff\xd8\x00", "UTF-16"),
+        ("utf-8-bom-broken.csv", b"\xef\xbb\xbf\xe4\xbc\x81\xff\xfe,x\r\n", "UTF-8"),
+        ("huge-cell.csv", b'name\r\n"' + b"x" * 200_000 + b'"\r\n', "CSV"),
     ],
 )
 def test_files_that_are_not_company_lists_are_refused(
@@ -503,3 +508,126 @@ def test_a_missing_file_is_refused(crm, tmp_path):
     result = crm("import", "companies", str(tmp_path / "nowhere.csv"))
     assert result.returncode != 0
     assert "nowhere.csv" in result.stderr
+
+
+UNDECODABLE = [
+    pytest.param(b"\xff\xfe\x00\xd8", id="utf-16-le-bom-then-a-lone-surrogate"),
+    pytest.param(b"\xfe\xff\xd8\x00", id="utf-16-be-bom-then-a-lone-surrogate"),
+    pytest.param(b"\xff\xfe" + "企业名称".encode("utf-16-le") + b"\x00", id="utf-16-odd-length"),
+    pytest.param(b"\xef\xbb\xbf\xff\xfe\xfd", id="utf-8-bom-then-not-utf-8"),
+]
+
+
+@pytest.mark.parametrize("content", UNDECODABLE)
+@pytest.mark.parametrize("path", ["/api/import/companies", "/api/import/leads"])
+def test_an_undecodable_upload_is_a_422_report_not_a_500(staff, table_counts, path, content):
+    before = table_counts()
+    files = {"file": ("x.csv", content, "text/csv")}
+    response = staff.post(path, files=files)
+    assert response.status_code == 422, response.text
+    report = response.json()["detail"]
+    assert report["applied"] is False and report["created"] == 0
+    [error] = report["errors"]
+    assert error["row"] == 1 and error["column"] is None
+    assert "byte-order mark" in error["message"]
+    assert table_counts() == before
+
+
+# --- tag spellings ----------------------------------------------------------------------------
+
+TAG_SPELLINGS = {
+    '专精特新"小巨人"': {"little_giant"},
+    "专精特新“小巨人”": {"little_giant"},
+    "专精特新「小巨人」": {"little_giant"},
+    "专精特新 小巨人": {"little_giant"},
+    "国家级专精特新小巨人企业": {"little_giant"},
+    "专精特新企业": {"srdi"},
+    "制造业单项冠军": {"champion"},
+    "世界500强企业": {"fortune500"},
+    "世界５００强": {"fortune500"},  # full-width digits
+    "链主企业": {"leader"},
+    "龙头企业": {"leader"},
+    "行业龙头": {"leader"},
+    "上市公司": {"listed"},
+    "Leader": {"leader"},
+    "专精特新“小巨人”、制造业单项冠军；上市公司": {"little_giant", "champion", "listed"},
+    "龙头企业;链主企业;行业龙头": {"leader"},  # three spellings of one tag
+}
+
+
+def test_tags_as_registers_spell_them_import(crm, chain, staff, tmp_path):
+    names = {spelling: f"标签测试{index}有限公司" for index, spelling in enumerate(TAG_SPELLINGS)}
+    rows = [
+        [names[spelling], "", "四川", "成都市", "", spelling, "", "", "否", ""]
+        for spelling in TAG_SPELLINGS
+    ]
+    source = tmp_path / "tags.csv"
+    source.write_text(csv_text(ZH, rows), encoding="utf-8-sig")
+    result = crm("import", "companies", str(source))
+    assert result.returncode == 0, result.stderr
+    assert f"{len(rows)} rows: {len(rows)} created, 0 merged, 0 refused" in result.stdout
+    companies = by_name(staff)
+    for spelling, tags in TAG_SPELLINGS.items():
+        assert set(companies[names[spelling]]["tags"]) == tags, spelling
+
+
+@pytest.mark.parametrize("word", ["独角兽", "企业", "专精特新企业企业", "小巨人公司"])
+def test_an_unknown_tag_word_is_still_refused(crm, chain, tmp_path, table_counts, word):
+    row = ["深圳联康视讯有限公司", "", "广东", "深圳市", "", f"上市公司;{word}", "", "", "否", ""]
+    source = tmp_path / "tags.csv"
+    source.write_text(csv_text(ZH, [row]), encoding="utf-8")
+    before = table_counts()
+    result = crm("import", "companies", str(source))
+    assert result.returncode != 0
+    assert rows_reported(result.stderr) == {2: {"标签"}}
+    assert f"unknown tag '{word}'" in result.stderr
+    assert table_counts() == before
+
+
+# --- every bad cell of a row is reported ------------------------------------------------------
+
+
+def test_every_bad_cell_of_a_row_is_reported(crm, chain, staff, tmp_path, table_counts):
+    rows = [
+        # row 2: a wrong check character, an unknown tag and revenue that is not a number
+        ["云江恒宇材料有限公司", "91110000600037341X", "四川", "云江市", "", "独角兽", "很多"]
+        + ["", "是", ""],
+        # row 3: a blank name and a negative head count (both found by validation)
+        ["", "", "四川", "云江市", "", "", "", "-5", "否", ""],
+        # row 4: not yes/no, and a whole number that is not whole
+        ["云江嘉芯电子有限公司", "", "四川", "云江市", "", "", "", "3.5", "也许", ""],
+    ]
+    source = tmp_path / "bad.csv"
+    source.write_text(csv_text(ZH, rows), encoding="utf-8-sig")
+    before = table_counts()
+    result = crm("import", "companies", str(source))
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("row ")]
+    row_2 = [line for line in lines if line.startswith("row 2 ")]
+    assert len(row_2) == 3, result.stderr  # one line per bad cell, in column order
+    assert row_2[0].startswith("row 2 [统一社会信用代码]: invalid unified social credit code")
+    assert row_2[1:] == [
+        "row 2 [标签]: unknown tag '独角兽'",
+        "row 2 [营业收入(亿元)]: '很多' is not a number",
+    ]
+    assert rows_reported(result.stderr) == {
+        2: {"统一社会信用代码", "标签", "营业收入(亿元)"},
+        3: {"企业名称", "从业人数"},
+        4: {"从业人数", "是否本地"},
+    }
+    assert len(lines) == 7, result.stderr
+    assert "required: the cell is blank" in result.stderr
+    assert table_counts() == before
+
+    response = staff.post(
+        "/api/import/companies",
+        files={"file": ("bad.csv", source.read_bytes(), "text/csv")},
+    )
+    assert response.status_code == 422, response.text
+    errors = response.json()["detail"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors if e["row"] == 2] == [
+        (2, "统一社会信用代码"),
+        (2, "标签"),
+        (2, "营业收入(亿元)"),
+    ]
+    assert response.json()["detail"]["refused"] == 3

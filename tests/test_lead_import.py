@@ -12,7 +12,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
 from crm.all_models import metadata
-from tests.factories import chain_file, credit_code
+from tests.factories import chain_file, company, credit_code
+from tests.signing import LEADER, move, negotiating_lead, prepare, sign
 from tests.test_cli import run_crm
 
 ZH = ["企业名称", "统一社会信用代码", "城市", "所属环节", "招商专班", "负责人", "优先级"]
@@ -599,3 +600,184 @@ def test_company_import_reports_unknown_segments_by_row(staff, table_counts, log
     assert upload(login("viewer"), "/api/import/companies", "c.csv", content).status_code == 403
     partial = upload(staff, "/api/import/companies", "c.csv", content, partial="true")
     assert partial.status_code == 200 and partial.json()["created"] == 2
+
+
+# --- every bad cell of a row ------------------------------------------------------------------
+
+
+def test_every_bad_cell_of_a_row_is_reported(crm, world, tmp_path, table_counts):
+    rows = [
+        # row 2: three independent problems
+        row(
+            company="深圳联康视讯有限公司",
+            credit_code="91110000600037341X",  # wrong check character
+            segment="new-display:panel",
+            priority="D",
+            expected_investment="很多",
+        ),
+        # row 3: a segment without its chain (so also missing to validation) and a bad date
+        row(company="武汉锐拓光电有限公司", segment="panel", next_follow_up="下周"),
+    ]
+    source = tmp_path / "bad.csv"
+    source.write_text(csv_text(ZH, rows), encoding="utf-8-sig")
+    before = table_counts()
+    result = crm("import", "leads", str(source))
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("row ")]
+    assert [line.split(":")[0] for line in lines] == [
+        "row 2 [统一社会信用代码]",
+        "row 2 [优先级]",
+        "row 2 [预计投资(万元)]",
+        "row 3 [所属环节]",
+        "row 3 [下次跟进]",
+    ], result.stderr
+    assert "'panel' must name its chain" in result.stderr
+    assert "required" not in result.stderr  # the unparsed segment is not also "missing"
+    assert table_counts() == before
+
+
+# --- an export reads back into its own database -----------------------------------------------
+
+
+def _lead(client, name: str, segment: str = "panel", **fields) -> int:
+    """A new lead at identified, for the company called ``name`` (created if need be)."""
+    found = client.get("/api/companies", params={"q": name}).json()["items"]
+    company_id = found[0]["id"] if found else None
+    if company_id is None:
+        created = client.post("/api/companies", json=company(name, city="成都市"))
+        assert created.status_code == 201, created.text
+        company_id = created.json()["id"]
+    body = {"company_id": company_id, "segment": f"new-display:{segment}", **fields}
+    lead = client.post("/api/leads", json=body)
+    assert lead.status_code == 201, lead.text
+    return lead.json()["id"]
+
+
+def _moved(client, lead_id: int, *stages: str, **body) -> None:
+    for stage in stages:
+        response = move(client, lead_id, stage, **body)
+        assert response.status_code == 200, response.text
+
+
+def every_stage(client, make_user) -> dict[str, int]:
+    """Leads in every stage, built through the API: ``{label: lead id}``."""
+    prepare(client, make_user)  # the chain, parks, specialists and the task force
+    task_force = client.get("/api/taskforces").json()["items"][0]["id"]
+    leads = {
+        "identified": _lead(
+            client,
+            "成都一号光电有限公司",
+            priority="A",
+            source="center",
+            owner=LEADER,
+            task_force_id=task_force,
+            expected_investment=1234.5,
+            expected_jobs=80,
+            next_follow_up="2026-03-05",
+            notes="首次接触, 有意向",
+        ),
+        "contacted": _lead(client, "成都二号光电有限公司", segment="terminal"),
+        "visited": _lead(client, "成都三号光电有限公司", source="exhibition"),
+        "negotiating": negotiating_lead(client, "成都四号光电有限公司"),
+        "signed": negotiating_lead(client, "成都五号光电有限公司", task_force_id=task_force),
+        "started": negotiating_lead(client, "成都六号光电有限公司"),
+        "producing": negotiating_lead(client, "成都七号光电有限公司", segment="glass-substrate"),
+        "paused": _lead(client, "成都八号光电有限公司", priority="C"),
+        "lost": _lead(client, "成都九号光电有限公司", segment="liquid-crystal"),
+    }
+    _moved(client, leads["contacted"], "contacted")
+    _moved(client, leads["visited"], "contacted", "visited")
+    for label in ("signed", "started", "producing"):
+        assert sign(client, leads[label]).status_code == 200
+    _moved(client, leads["started"], "started")
+    _moved(client, leads["producing"], "started", "producing")
+    _moved(client, leads["paused"], "contacted")
+    _moved(client, leads["paused"], "paused", reason="企业暂缓投资计划")
+    _moved(client, leads["lost"], "lost", reason="已在外地落户")
+    # the lost lead's company and segment pursued again: a second, open lead
+    leads["again"] = _lead(client, "成都九号光电有限公司", segment="liquid-crystal", priority="A")
+    # two leads at one stage for one company and segment, saying different things
+    leads["twin 1"] = _lead(client, "成都十号光电有限公司", priority="A", notes="先立项的")
+    leads["twin 2"] = _lead(client, "成都十号光电有限公司", priority="C", expected_jobs=10)
+    return leads
+
+
+def all_leads(client) -> list[dict]:
+    response = client.get("/api/leads", params={"limit": 500, "sort": "id"})
+    assert response.status_code == 200, response.text
+    return sorted(response.json()["items"], key=lambda lead: lead["id"])
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_export_imports_back_into_the_same_database_unchanged(
+    crm, staff, make_user, tmp_path, table_counts, kind
+):
+    leads = every_stage(staff, make_user)
+    before, counts = all_leads(staff), table_counts()
+    assert {lead["stage"] for lead in before} == {
+        "identified",
+        "contacted",
+        "visited",
+        "negotiating",
+        "signed",
+        "started",
+        "producing",
+        "paused",
+        "lost",
+    }
+    exported = tmp_path / f"all.{kind}"
+    result = crm("export", "leads", str(exported))
+    assert result.returncode == 0, result.stderr
+
+    again = crm("import", "leads", str(exported))
+    assert again.returncode == 0, again.stderr
+    total = len(leads)
+    assert f"{total} rows: 0 created, {total} merged, 0 refused" in again.stdout
+    assert table_counts() == counts  # no lead, company, history row, project or audit entry
+    assert all_leads(staff) == before  # versions included
+
+
+def test_a_row_may_repeat_a_later_stage_but_not_move_there(
+    crm, staff, make_user, tmp_path, table_counts
+):
+    leads = every_stage(staff, make_user)
+    rows = [
+        # row 2: repeats the producing lead's stage and changes its priority: a merge
+        row(
+            company="成都七号光电有限公司",
+            segment="new-display:glass-substrate",
+            priority="A",
+            stage="已投产",
+        ),
+        # row 3: repeats the lost lead's stage (the company's newer lead is identified)
+        row(company="成都九号光电有限公司", segment="new-display:liquid-crystal", stage="已流失"),
+    ]
+    source = tmp_path / "repeat.csv"
+    source.write_text(csv_text(ZH, rows), encoding="utf-8-sig")
+    result = crm("import", "leads", str(source))
+    assert result.returncode == 0, result.stderr
+    assert "2 rows: 0 created, 2 merged, 0 refused" in result.stdout
+    producing = staff.get(f"/api/leads/{leads['producing']}").json()
+    assert producing["stage"] == "producing" and producing["priority"] == "A"
+    assert staff.get(f"/api/leads/{leads['lost']}").json()["stage"] == "lost"
+    assert staff.get(f"/api/leads/{leads['again']}").json()["stage"] == "identified"
+
+    refused = [
+        # row 2: the negotiating lead is not signed: signing is never an import
+        row(company="成都四号光电有限公司", segment="new-display:panel", stage="已签约"),
+        # row 3: the lost lead is not producing
+        row(company="成都九号光电有限公司", segment="new-display:liquid-crystal", stage="已投产"),
+        # row 4: the signed lead is not started
+        row(company="成都五号光电有限公司", segment="new-display:panel", stage="已开工"),
+        # row 5: no lead of this company in this segment at all
+        row(company="成都八号光电有限公司", segment="new-display:terminal", stage="暂缓"),
+        # row 6: a new company cannot come in lost
+        row(company="重庆新来光电有限公司", segment="new-display:panel", stage="lost"),
+    ]
+    source.write_text(csv_text(ZH, refused), encoding="utf-8-sig")
+    before = table_counts()
+    result = crm("import", "leads", str(source))
+    assert result.returncode != 0
+    assert rows_reported(result.stderr) == {n: {"阶段"} for n in range(2, 7)}, result.stderr
+    assert "a lead cannot be imported as 已签约 (signed)" in result.stderr
+    assert table_counts() == before
