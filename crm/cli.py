@@ -178,8 +178,9 @@ def import_leads(
 ) -> None:
     """Import leads from CSV or XLSX (English or Chinese headers); duplicates merge.
 
-    A company not found by credit code or name is created; a lead for a company and segment
-    that already has an open lead updates it.
+    A company not found by credit code or name is created. A row for a company and segment
+    updates the lead already there: the one at the row's stage (so an export reads back), else
+    the open one; new leads come in at a stage before signing.
     """
     from crm.leads.importer import import_leads as run_import
 

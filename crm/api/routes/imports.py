@@ -32,8 +32,9 @@ def import_companies(file: UploadFile, session: DbSession, partial: Partial = Fa
 
 @router.post("/leads", response_model=ImportReport, responses=REFUSED)
 def import_leads(file: UploadFile, session: DbSession, user: CurrentUser, partial: Partial = False):
-    """Leads, English or Chinese headers; a row for a company and segment with an open lead
-    updates that lead; unknown companies are created."""
+    """Leads, English or Chinese headers. A row for a company and segment updates the lead
+    already there (the one at the row's stage, else the open one); unknown companies are
+    created; new leads come in at a stage before signing."""
     report = lead_importer.import_leads(
         session, _content(file), file.filename or "", partial=partial, by=user.username
     )
