@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -174,3 +174,12 @@ def parse_date(value: Any) -> date | None:
         except ValueError:
             pass
     raise ValueError(f"'{value}' is not a date (2026-03-05 or 2026/3/5)")
+
+
+LOOKUP_CHUNK = 500
+
+
+def chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+    """``values`` in slices small enough for one ``IN (…)`` lookup each."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

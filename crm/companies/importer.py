@@ -20,6 +20,7 @@ from crm.importing import (
     ImportReport,
     Progress,
     RowError,
+    chunks,
     map_headers,
     parse_bool,
     parse_int,
@@ -105,7 +106,6 @@ def find_tag(word: str) -> Tag | None:
 
 
 BATCH = 2000
-LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -294,7 +294,9 @@ def _write(session: Session, rows: list[CompanyRow], progress: Progress | None) 
     existing_by_code, existing_by_name = _existing(session, rows)
     created = merged = 0
     for done, row in enumerate(rows, start=1):
-        company = _match(row.data, existing_by_code, existing_by_name)
+        company = match_company(
+            row.data.name, row.data.credit_code, existing_by_code, existing_by_name
+        )
         if company is None:
             company = Company(name=row.data.name, name_key=normalise_name(row.data.name))
             _fill(company, row, new=True)
@@ -317,14 +319,15 @@ def _write(session: Session, rows: list[CompanyRow], progress: Progress | None) 
     return created, merged
 
 
-def _match(
-    data: CompanyCreate, by_code: dict[str, Company], by_name: dict[str, Company]
+def match_company(
+    name: str, credit_code: str | None, by_code: dict[str, Company], by_name: dict[str, Company]
 ) -> Company | None:
-    """Same credit code; else same normalised name, unless both carry different codes."""
-    if data.credit_code and data.credit_code in by_code:
-        return by_code[data.credit_code]
-    candidate = by_name.get(normalise_name(data.name))
-    if candidate is not None and (not data.credit_code or not candidate.credit_code):
+    """The stored company a row names: same credit code; else same normalised name, unless
+    both carry different codes."""
+    if credit_code and credit_code in by_code:
+        return by_code[credit_code]
+    candidate = by_name.get(normalise_name(name))
+    if candidate is not None and (not credit_code or not candidate.credit_code):
         return candidate
     return None
 
@@ -370,19 +373,14 @@ def _existing(
     load = (selectinload(Company.segments), selectinload(Company.tag_rows))
     by_code: dict[str, Company] = {}
     by_name: dict[str, Company] = {}
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         for company in session.scalars(
             select(Company).where(Company.credit_code.in_(chunk)).options(*load)
         ):
             by_code[company.credit_code] = company
-    for chunk in _chunks(names):
+    for chunk in chunks(names):
         for company in session.scalars(
             select(Company).where(Company.name_key.in_(chunk)).options(*load).order_by(Company.id)
         ):
             by_name.setdefault(company.name_key, company)
     return by_code, by_name
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        yield values[start : start + LOOKUP_CHUNK]

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 from crm.auth.models import User
 from crm.chains import service as chain_service
 from crm.chains.models import Segment
+from crm.companies.importer import match_company
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
-from crm.importing import ImportReport, Progress, RowError, map_headers
+from crm.importing import ImportReport, Progress, RowError, chunks, map_headers
 from crm.leads import service as lead_service
 from crm.leads.import_rows import (
     CHINESE_HEADERS,
@@ -31,7 +32,6 @@ from crm.leads.import_rows import (
     SOURCE_NAMES,
     STAGE_NAMES,
     LeadRow,
-    LeadRowData,
     parse_rows,
     stage_refusal,
 )
@@ -41,7 +41,6 @@ from crm.taskforces.models import TaskForce
 
 IMPORT_NOTE = "导入"
 BATCH = 1000
-LOOKUP_CHUNK = 500
 
 
 @dataclass
@@ -172,7 +171,7 @@ def _resolve_references(
 def _by_name(session: Session, model: type, column, names: set[str | None]) -> dict[str, Any]:
     wanted = sorted(name for name in names if name)
     found: dict[str, Any] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         for record in session.scalars(select(model).where(column.in_(chunk))):
             found[getattr(record, column.key)] = record
     return found
@@ -234,7 +233,7 @@ def _attach_companies(session: Session, rows: list[LeadRow]) -> None:
     by_code, by_name = _stored_companies(session, rows)
     for row in rows:
         data = row.data
-        company = _match(data, by_code, by_name)
+        company = match_company(data.company, data.credit_code, by_code, by_name)
         if company is None:
             company = Company(
                 name=data.company,
@@ -249,18 +248,6 @@ def _attach_companies(session: Session, rows: list[LeadRow]) -> None:
         row.company = company
 
 
-def _match(
-    data: LeadRowData, by_code: dict[str, Company], by_name: dict[str, Company]
-) -> Company | None:
-    """Same credit code; else same normalised name, unless both carry different codes."""
-    if data.credit_code and data.credit_code in by_code:
-        return by_code[data.credit_code]
-    candidate = by_name.get(normalise_name(data.company))
-    if candidate is not None and (not data.credit_code or not candidate.credit_code):
-        return candidate
-    return None
-
-
 def _stored_companies(
     session: Session, rows: list[LeadRow]
 ) -> tuple[dict[str, Company], dict[str, Company]]:
@@ -268,10 +255,10 @@ def _stored_companies(
     names = sorted({normalise_name(row.data.company) for row in rows})
     by_code: dict[str, Company] = {}
     by_name: dict[str, Company] = {}
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         for company in session.scalars(select(Company).where(Company.credit_code.in_(chunk))):
             by_code[company.credit_code] = company
-    for chunk in _chunks(names):
+    for chunk in chunks(names):
         query = select(Company).where(Company.name_key.in_(chunk)).order_by(Company.id)
         for company in session.scalars(query):
             by_name.setdefault(company.name_key, company)
@@ -283,7 +270,7 @@ def _stored_leads(session: Session, rows: list[LeadRow]) -> dict[tuple[int, int]
     company_ids = sorted({row.company.id for row in rows if row.company.id is not None})
     segment_ids = {row.segment.id for row in rows}
     found: dict[tuple[int, int], list[Lead]] = {}
-    for chunk in _chunks(company_ids):
+    for chunk in chunks(company_ids):
         query = (
             select(Lead)
             .where(Lead.company_id.in_(chunk), Lead.segment_id.in_(segment_ids))
@@ -379,8 +366,3 @@ def _fill(lead: Lead, values: dict[str, Any]) -> None:
         lead.task_force = task_force
     if owner is not None and lead.owner_id != owner.id:
         lead.owner = owner
-
-
-def _chunks(values: list) -> Iterable[list]:
-    for start in range(0, len(values), LOOKUP_CHUNK):
-        yield values[start : start + LOOKUP_CHUNK]
