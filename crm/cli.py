@@ -231,11 +231,14 @@ def export_leads(
     from crm.leads import service as lead_service
     from crm.leads.importer import export_rows
     from crm.leads.models import Stage
+    from crm.leads.schemas import LeadFilters
     from crm.tabular import TableError, write_table
 
     if stage is not None and stage not in Stage.__members__:
         fail(f"unknown stage '{stage}': use {', '.join(Stage.__members__)}")
-    query = lead_service.filtered_query(stage=Stage(stage) if stage else None, chain=chain)
+    query = lead_service.filtered_query(
+        LeadFilters(stage=Stage(stage) if stage else None, chain=chain)
+    )
     with unit_of_work() as session:
         headers, rows = export_rows(session, query)
         try:

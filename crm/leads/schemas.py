@@ -159,3 +159,18 @@ class VisitPublic(BaseModel):
         None, description="a done visit of a lead below 'visited' offers this move; not applied"
     )
     version: int
+
+
+class LeadFilters(BaseModel):
+    """What GET /api/leads and its export select (query parameters)."""
+
+    q: str | None = Field(None, description="text in the company name")
+    stage: Stage | None = None
+    chain: str | None = Field(None, description="chain code")
+    segment: str | None = Field(None, description="'chain:segment'")
+    task_force_id: int | None = None
+    owner: str | None = Field(None, description="username")
+    priority: Priority | None = None
+    source: Source | None = None
+    company_id: int | None = None
+    overdue: bool | None = Field(None, description="follow-up date passed")

@@ -14,12 +14,13 @@ from crm.chains.models import Chain, Segment
 from crm.companies.models import Company
 from crm.db import utcnow
 from crm.errors import Conflict, Invalid, NotFound
-from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Priority, Source, Stage, StageChange
+from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Stage, StageChange
 from crm.leads.schemas import (
     CompanyRef,
     HistoryEntry,
     LeadCreate,
     LeadDetail,
+    LeadFilters,
     LeadPublic,
     LeadUpdate,
     TaskForceRef,
@@ -121,76 +122,43 @@ def list_leads(
     session: Session,
     *,
     page: Page,
-    q: str | None = None,
-    stage: Stage | None = None,
-    chain: str | None = None,
-    segment: str | None = None,
-    task_force_id: int | None = None,
-    owner: str | None = None,
-    priority: Priority | None = None,
-    source: Source | None = None,
-    company_id: int | None = None,
-    overdue: bool | None = None,
+    filters: LeadFilters,
     sort: str = "-id",
     today: date | None = None,
 ) -> tuple[list[Lead], int]:
-    query = filtered_query(
-        q=q,
-        stage=stage,
-        chain=chain,
-        segment=segment,
-        task_force_id=task_force_id,
-        owner=owner,
-        priority=priority,
-        source=source,
-        company_id=company_id,
-        overdue=overdue,
-        today=today,
-    )
+    query = filtered_query(filters, today=today)
     return fetch_page(session, query.options(*_LOAD).order_by(*_ordering(sort)), page)
 
 
-def filtered_query(
-    *,
-    q: str | None = None,
-    stage: Stage | None = None,
-    chain: str | None = None,
-    segment: str | None = None,
-    task_force_id: int | None = None,
-    owner: str | None = None,
-    priority: Priority | None = None,
-    source: Source | None = None,
-    company_id: int | None = None,
-    overdue: bool | None = None,
-    today: date | None = None,
-) -> Select:
+def filtered_query(filters: LeadFilters, *, today: date | None = None) -> Select:
+    f = filters
     query = select(Lead)
-    if q:
-        query = query.where(Lead.company.has(contains(Company.name, q)))
-    if stage:
-        query = query.where(Lead.stage == stage)
-    if chain:
-        query = query.where(Lead.segment.has(Segment.chain.has(Chain.code == chain)))
-    if segment:
-        chain_code, segment_code = chain_service.split_ref(segment)
+    if f.q:
+        query = query.where(Lead.company.has(contains(Company.name, f.q)))
+    if f.stage:
+        query = query.where(Lead.stage == f.stage)
+    if f.chain:
+        query = query.where(Lead.segment.has(Segment.chain.has(Chain.code == f.chain)))
+    if f.segment:
+        chain_code, segment_code = chain_service.split_ref(f.segment)
         condition = Segment.code == segment_code
         if chain_code:
             condition &= Segment.chain.has(Chain.code == chain_code)
         query = query.where(Lead.segment.has(condition))
-    if task_force_id is not None:
-        query = query.where(Lead.task_force_id == task_force_id)
-    if owner:
-        query = query.where(Lead.owner.has(User.username == owner))
-    if priority:
-        query = query.where(Lead.priority == priority)
-    if source:
-        query = query.where(Lead.source == source)
-    if company_id is not None:
-        query = query.where(Lead.company_id == company_id)
-    if overdue is not None:
+    if f.task_force_id is not None:
+        query = query.where(Lead.task_force_id == f.task_force_id)
+    if f.owner:
+        query = query.where(Lead.owner.has(User.username == f.owner))
+    if f.priority:
+        query = query.where(Lead.priority == f.priority)
+    if f.source:
+        query = query.where(Lead.source == f.source)
+    if f.company_id is not None:
+        query = query.where(Lead.company_id == f.company_id)
+    if f.overdue is not None:
         open_stages = [s for s in PIPELINE if RANK[s] < RANK[Stage.signed]]
         late = (Lead.next_follow_up < (today or date.today())) & Lead.stage.in_(open_stages)
-        query = query.where(late if overdue else ~late | Lead.next_follow_up.is_(None))
+        query = query.where(late if f.overdue else ~late | Lead.next_follow_up.is_(None))
     return query
 
 

@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Response
@@ -9,11 +8,11 @@ from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
 from crm.clock import local_date
 from crm.leads import importer as lead_importer
 from crm.leads import service as lead_service
-from crm.leads.models import Priority, Source, Stage
 from crm.leads.schemas import (
     LeadCreate,
     LeadCreated,
     LeadDetail,
+    LeadFilters,
     LeadPublic,
     LeadUpdate,
     StageMove,
@@ -41,34 +40,12 @@ def list_leads(
     session: DbSession,
     page: PageParams,
     now: RequestTime,
-    q: Annotated[str | None, Query(description="text in the company name")] = None,
-    stage: Stage | None = None,
-    chain: str | None = None,
-    segment: Annotated[str | None, Query(description="'chain:segment'")] = None,
-    task_force_id: int | None = None,
-    owner: Annotated[str | None, Query(description="username")] = None,
-    priority: Priority | None = None,
-    source: Source | None = None,
-    company_id: int | None = None,
-    overdue: Annotated[bool | None, Query(description="follow-up date passed")] = None,
+    filters: Annotated[LeadFilters, Query()],
     sort: Annotated[str, Query(description="field, '-' for descending")] = "-id",
 ):
     today = local_date(now)
     leads, total = lead_service.list_leads(
-        session,
-        page=page,
-        q=q,
-        stage=stage,
-        chain=chain,
-        segment=segment,
-        task_force_id=task_force_id,
-        owner=owner,
-        priority=priority,
-        source=source,
-        company_id=company_id,
-        overdue=overdue,
-        sort=sort,
-        today=today,
+        session, page=page, filters=filters, sort=sort, today=today
     )
     items = [lead_service.public(lead, today=today) for lead in leads]
     return {"items": _with_project_ids(session, items), "total": total}
@@ -93,34 +70,15 @@ EXPORT_TYPES = {"xlsx": tabular.XLSX_MEDIA_TYPE, "csv": tabular.CSV_MEDIA_TYPE}
 )
 def export_leads(
     session: DbSession,
+    now: RequestTime,
+    filters: Annotated[LeadFilters, Query()],
     file_format: Annotated[Literal["xlsx", "csv"], Query(alias="format")] = "xlsx",
-    q: Annotated[str | None, Query(description="text in the company name")] = None,
-    stage: Stage | None = None,
-    chain: str | None = None,
-    segment: Annotated[str | None, Query(description="'chain:segment'")] = None,
-    task_force_id: int | None = None,
-    owner: Annotated[str | None, Query(description="username")] = None,
-    priority: Priority | None = None,
-    source: Source | None = None,
-    company_id: int | None = None,
-    overdue: Annotated[bool | None, Query(description="follow-up date passed")] = None,
 ) -> Response:
     """The leads the filters select (as for the list), as XLSX or CSV under Chinese headers;
     the file reads back through ``POST /api/import/leads``."""
-    query = lead_service.filtered_query(
-        q=q,
-        stage=stage,
-        chain=chain,
-        segment=segment,
-        task_force_id=task_force_id,
-        owner=owner,
-        priority=priority,
-        source=source,
-        company_id=company_id,
-        overdue=overdue,
-    )
+    query = lead_service.filtered_query(filters, today=local_date(now))
     content = tabular.table_bytes(file_format, *lead_importer.export_rows(session, query))
-    filename = f"leads-{date.today().isoformat()}.{file_format}"
+    filename = f"leads-{local_date(now).isoformat()}.{file_format}"
     return Response(
         content,
         media_type=EXPORT_TYPES[file_format],
