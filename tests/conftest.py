@@ -15,13 +15,13 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
 from crm import migrate
-from crm.all_models import metadata
 from crm.api.app import create_app
 from crm.auth import service as auth_service
 from crm.auth.models import Role
 from crm.auth.schemas import UserCreate
 from crm.config import Settings
 from crm.db import make_engine, make_sessionmaker, transaction
+from tests.database import empty_tables, row_counts
 
 PASSWORD = "correct horse battery"
 
@@ -64,13 +64,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def clean_db(engine: Engine) -> Engine:
     """Every test starts from empty tables (the schema stays: migrations run once)."""
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+    empty_tables(engine)
     return engine
 
 
@@ -133,17 +127,10 @@ def staff(login) -> TestClient:
 
 
 @pytest.fixture
-def table_counts(db) -> Callable[[], dict[str, int]]:
+def table_counts(clean_db: Engine) -> Callable[[], dict[str, int]]:
     """Row counts of every table, to show that a refused request changed nothing."""
 
-    def counts() -> dict[str, int]:
-        with db() as session:
-            return {
-                t.name: session.execute(text(f"SELECT COUNT(*) FROM {t.name}")).scalar_one()
-                for t in metadata.sorted_tables
-            }
-
-    return counts
+    return lambda: row_counts(clean_db)
 
 
 class FrozenClock:

@@ -9,9 +9,8 @@ import re
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import text
 
-from crm.all_models import metadata
+from tests.database import empty_tables
 from tests.factories import chain_file, company, credit_code
 from tests.signing import LEADER, move, negotiating_lead, prepare, sign
 from tests.test_cli import run_crm
@@ -252,16 +251,6 @@ def set_up(staff, make_user) -> None:
     assert staff.post("/api/companies", json=company).status_code == 201
 
 
-def wipe(engine) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
-
-
 @pytest.fixture
 def crm(database_url, clean_db):
     return lambda *args: run_crm(database_url, *args)
@@ -440,7 +429,7 @@ def test_exported_leads_import_back_the_same(
     before = {key: readable(lead) for key, lead in leads_by_key(staff).items()}
     companies = {c["name"]: c["credit_code"] for c in staff.get("/api/companies").json()["items"]}
 
-    wipe(clean_db)
+    empty_tables(clean_db)
     make_user("staff1", "staff")  # the signed-in client's user, again
     set_up(staff, make_user)
     again = crm("import", "leads", str(exported))

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from stdnum.cn import uscc
 
-from crm.all_models import metadata
 from crm.api.app import create_app
 from crm.auth.models import Role
 from crm.config import Settings
 from crm.leads.models import Lead, StageChange, Visit, VisitStatus
 from crm.projects.models import FundingEntry, Incentive
 from crm.tickets.models import Ticket
+from tests.database import empty_tables, row_counts
 from tests.test_cli import run_crm
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -42,24 +42,6 @@ def seed_rows() -> list[dict[str, str]]:
 
 def seed_json(name: str) -> list[dict]:
     return json.loads((SEEDS / name).read_text("utf-8"))
-
-
-def empty_tables(engine) -> None:
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
-
-
-def row_counts(engine) -> dict[str, int]:
-    with engine.connect() as connection:
-        return {
-            t.name: connection.execute(text(f"SELECT COUNT(*) FROM {t.name}")).scalar_one()
-            for t in metadata.sorted_tables
-        }
 
 
 @pytest.fixture(scope="module")
