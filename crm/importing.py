@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from crm.errors import DomainError
+from crm.tabular import Table, TableError, read_table
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
 CellParser = Callable[[Any], Any]  # a cell to a value (None: blank); ValueError when bad
@@ -183,3 +184,31 @@ def chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
     """``values`` in slices small enough for one ``IN (…)`` lookup each."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def open_table(
+    content: bytes,
+    filename: str,
+    aliases: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    report: ImportReport,
+) -> tuple[Table, dict[str, int]] | None:
+    """Read the file and find its columns; on failure, say why in the report and give None."""
+    try:
+        table = read_table(content, filename)
+    except TableError as error:
+        report.errors.append(RowError(row=1, column=None, message=str(error)))
+        return None
+    report.rows = len(table.rows)
+    columns = map_headers(table.headers, aliases)
+    for name in required:
+        if name not in columns:
+            message = f"no {name} column ({' / '.join(aliases[name][:3])})"
+            report.errors.append(RowError(row=1, column=None, message=message))
+    return None if report.errors else (table, columns)
+
+
+def count_refused(report: ImportReport) -> None:
+    """Put the errors in file order and count the rows they refuse."""
+    report.errors.sort(key=lambda e: e.row)
+    report.refused = len({e.row for e in report.errors})

@@ -21,7 +21,8 @@ from crm.importing import (
     Progress,
     RowError,
     chunks,
-    map_headers,
+    count_refused,
+    open_table,
     parse_bool,
     parse_int,
     parse_number,
@@ -29,7 +30,7 @@ from crm.importing import (
     text_or_none,
     validate_row,
 )
-from crm.tabular import Table, TableError, read_table
+from crm.tabular import Table
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "企业名称", "公司名称", "名称"),
@@ -126,21 +127,13 @@ def import_companies(
 ) -> ImportReport:
     """Validate the whole file, then write all of it (or, if ``partial``, its good rows)."""
     report = ImportReport()
-    try:
-        table = read_table(content, filename)
-    except TableError as error:
-        report.errors.append(RowError(row=1, column=None, message=str(error)))
+    opened = open_table(content, filename, COLUMNS, ("name",), report)
+    if opened is None:
         return report
-    report.rows = len(table.rows)
-    columns = map_headers(table.headers, COLUMNS)
-    if "name" not in columns:
-        message = "no company name column (name / 企业名称)"
-        report.errors.append(RowError(row=1, column=None, message=message))
-        return report
+    table, columns = opened
     rows = _parse_rows(table, columns, report)
     rows = _resolve_references(session, rows, table, columns, report)
-    report.errors.sort(key=lambda e: e.row)
-    report.refused = len({e.row for e in report.errors})
+    count_refused(report)
     if report.errors and not partial:
         return report
     created, merged = _write(session, _merge_duplicates(rows), progress)

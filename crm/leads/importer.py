@@ -22,7 +22,14 @@ from crm.chains.models import Segment
 from crm.companies.importer import match_company
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
-from crm.importing import ImportReport, Progress, RowError, chunks, map_headers
+from crm.importing import (
+    ImportReport,
+    Progress,
+    RowError,
+    chunks,
+    count_refused,
+    open_table,
+)
 from crm.leads import service as lead_service
 from crm.leads.import_rows import (
     CHINESE_HEADERS,
@@ -36,7 +43,6 @@ from crm.leads.import_rows import (
     stage_refusal,
 )
 from crm.leads.models import HALTED, RANK, Lead, Priority, Source, Stage
-from crm.tabular import TableError, read_table
 from crm.taskforces.models import TaskForce
 
 IMPORT_NOTE = "导入"
@@ -68,25 +74,15 @@ def import_leads(
     by default the session's acting user.
     """
     report = ImportReport()
-    try:
-        table = read_table(content, filename)
-    except TableError as error:
-        report.errors.append(RowError(row=1, column=None, message=str(error)))
+    opened = open_table(content, filename, COLUMNS, REQUIRED, report)
+    if opened is None:
         return report
-    report.rows = len(table.rows)
-    columns = map_headers(table.headers, COLUMNS)
-    for name in REQUIRED:
-        if name not in columns:
-            message = f"no {name} column ({' / '.join(COLUMNS[name][:3])})"
-            report.errors.append(RowError(row=1, column=None, message=message))
-    if report.errors:
-        return report
+    table, columns = opened
     header = {name: table.headers[index] for name, index in columns.items()}
     rows = parse_rows(table, columns, header, report)
     rows = _resolve_references(session, rows, header, report)
     plans, rows = _plan(session, rows, header, report)
-    report.errors.sort(key=lambda e: e.row)
-    report.refused = len({e.row for e in report.errors})
+    count_refused(report)
     if report.errors and not partial:
         return report
     report.created = _write(session, plans, by=by or session.info.get("actor"), progress=progress)
