@@ -87,17 +87,6 @@ def list_companies(
     return fetch_page(session, query, page)
 
 
-def find_duplicate(session: Session, *, name: str, credit_code: str | None) -> Company | None:
-    """The company a new record duplicates: same credit code, else same normalised name."""
-    if credit_code:
-        found = session.scalar(select(Company).where(Company.credit_code == credit_code))
-        if found is not None:
-            return found
-    return session.scalar(
-        select(Company).where(Company.name_key == normalise_name(name)).order_by(Company.id)
-    )
-
-
 def create(session: Session, data: CompanyCreate) -> Company:
     if data.credit_code:
         _refuse_taken_credit_code(session, data.credit_code)

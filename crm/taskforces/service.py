@@ -98,15 +98,6 @@ def update(session: Session, task_force: TaskForce, data: TaskForceUpdate) -> Ta
     return task_force
 
 
-def led_or_joined_by(session: Session, user: User) -> set[int]:
-    """Ids of the task forces the user leads or belongs to."""
-    led = set(session.scalars(select(TaskForce.id).where(TaskForce.leader_id == user.id)))
-    joined = set(
-        session.scalars(select(TaskForce.id).where(TaskForce.members.any(User.id == user.id)))
-    )
-    return led | joined
-
-
 def _apply_people_and_chains(session: Session, task_force: TaskForce, values: dict) -> None:
     if "leader" in values:
         leader = values["leader"]
