@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     token_minutes: int = 12 * 60
     sql_echo: bool = False
+    # Page sessions (cookie): end after this long without a request, and at the latest after
+    # the lifetime, whatever the activity.
+    session_idle_minutes: int = Field(default=120, gt=0)
+    session_lifetime_hours: int = Field(default=12, gt=0)
+    # Origins besides the server's own whose form posts are accepted with a session cookie,
+    # e.g. CRM_TRUSTED_ORIGINS='["https://crm.example.gov.cn"]' behind a proxy that rewrites Host.
+    trusted_origins: list[str] = Field(default_factory=list)
     # e.g. CRM_SLA_HOURS='{"urgent": 12}'; priorities left out keep their default.
     sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS)

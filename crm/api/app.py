@@ -1,7 +1,6 @@
 """The application factory: routers assembled with authentication on by default."""
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
 from crm.api.deps import DbSession, authorize
@@ -25,6 +24,7 @@ from crm.api.routes import (
 from crm.clock import system_clock
 from crm.config import Settings, get_settings
 from crm.db import make_engine, make_sessionmaker
+from crm.pages import install_pages
 
 # (router, resource the policy guards it as). A router not listed here is not served.
 PROTECTED_ROUTERS = [
@@ -68,10 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, resource in PROTECTED_ROUTERS:
         api.include_router(router, dependencies=[Depends(authorize(resource))])
     app.include_router(api)
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/api/docs")
+    install_pages(app)
 
     @app.get("/health", tags=["health"])
     def health(session: DbSession) -> dict[str, str]:

@@ -357,3 +357,14 @@ def lead_counts_by_task_force(session: Session, task_force_ids: list[int]) -> di
     for tf_id, stage, count in rows:
         counts[tf_id][stage.value] = count
     return counts
+
+
+def open_leads_by_segment(session: Session, segment_ids: list[int]) -> dict[int, int]:
+    """Leads still being pursued (not signed, paused or lost) per segment, in one query."""
+    open_stages = [s for s in PIPELINE if RANK[s] < RANK[Stage.signed]]
+    rows = session.execute(
+        select(Lead.segment_id, func.count())
+        .where(Lead.segment_id.in_(segment_ids), Lead.stage.in_(open_stages))
+        .group_by(Lead.segment_id)
+    )
+    return dict(rows.tuples().all())

@@ -254,8 +254,11 @@ def list_projects(
     signed_from: date | None = None,
     signed_to: date | None = None,
     card_status: CardStatus | None = None,
+    company_id: int | None = None,
 ) -> tuple[list[Project], int]:
     query = select(Project).join(Project.lead)
+    if company_id is not None:
+        query = query.where(Lead.company_id == company_id)
     if q:
         query = query.where(Lead.company.has(contains(Company.name, q)))
     if stage:

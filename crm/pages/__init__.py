@@ -1,0 +1,50 @@
+"""The web pages: server-rendered over the same services as the API (SPEC §7).
+
+``install_pages(app)`` serves the static files, the page routes, the CSRF check, and renders
+errors met on a page as a page (the API keeps its JSON errors).
+"""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from crm.errors import DomainError, NotFound, NotPermitted
+from crm.pages import auth, chains, cockpit, companies
+from crm.pages.csrf import CSRFMiddleware
+from crm.pages.deps import LoginRequired, language
+from crm.pages.templating import STATIC_DIR, render
+
+PAGE_ROUTERS = [auth.router, cockpit.router, chains.router, companies.router]
+
+
+def install_pages(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.add_middleware(CSRFMiddleware, trusted_origins=app.state.settings.trusted_origins)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(_request: Request, error: LoginRequired) -> Response:
+        return RedirectResponse(error.next_path, status_code=303)
+
+    api_domain_error = app.exception_handlers[DomainError]
+    api_invalid_request = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api"):
+            return await api_invalid_request(request, error)
+        language(request)
+        fields = ", ".join(str(e["loc"][-1]) for e in error.errors())
+        context = {"message_key": "error.invalid", "detail": fields, "status_code": 422}
+        return render(request, "errors/error.html", context, status_code=422)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        if request.url.path.startswith("/api") or not isinstance(error, NotFound | NotPermitted):
+            return await api_domain_error(request, error)
+        language(request)
+        key = "error.not_found" if isinstance(error, NotFound) else "error.forbidden"
+        context = {"message_key": key, "status_code": error.status_code}
+        return render(request, "errors/error.html", context, status_code=error.status_code)

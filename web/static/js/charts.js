@@ -1,0 +1,119 @@
+// Every chart on a page: a <div data-chart="KIND" data-source="ID"> whose numbers are in
+// <script type="application/json" id="ID">. Charts render as SVG so their labels are text.
+// When a chart has drawn, its element gets data-chart-ready="true"; window.chartsReady is a
+// promise that resolves once every chart on the page has drawn (browser tests wait on it).
+(function () {
+  "use strict";
+
+  var COLORS = { strong: "#1e7b34", weak: "#a86b00", missing: "#b3261e", external: "#52606d" };
+  var FILLS = { strong: "#e3f4e8", weak: "#fff4ce", missing: "#fdecea", external: "#eef1f4" };
+
+  function readIsland(id) {
+    var island = document.getElementById(id);
+    return island ? JSON.parse(island.textContent) : null;
+  }
+
+  function percent(rate) {
+    return rate === null || rate === undefined ? "" : " (" + (rate * 100).toFixed(1) + "%)";
+  }
+
+  var builders = {
+    funnel: function (data) {
+      var reached = data.names.map(function (name, i) {
+        return { name: name, value: data.reached[i], conversion: data.conversion ? data.conversion[i] : null };
+      });
+      var current = data.names.map(function (name, i) { return { name: name, value: data.current[i] }; });
+      return {
+        tooltip: { trigger: "item" },
+        legend: { data: data.series, bottom: 0 },
+        series: [
+          {
+            name: data.series[0], type: "funnel", sort: "none", left: "2%", width: "56%", top: 10, bottom: 40,
+            minSize: "12%", gap: 2,
+            label: { show: true, position: "inside", color: "#fff",
+              formatter: function (p) { return p.name + " " + p.value + percent(p.data.conversion); } },
+            itemStyle: { color: "#0b5394", borderColor: "#fff" }
+          },
+          {
+            name: data.series[1], type: "funnel", sort: "none", left: "62%", width: "36%", top: 10, bottom: 40,
+            minSize: "12%", gap: 2, funnelAlign: "left",
+            label: { show: true, position: "inside", color: "#1f2933", formatter: "{c}" },
+            itemStyle: { color: "#9cc3ea", borderColor: "#fff" }, data: current
+          }
+        ].map(function (s, i) { if (i === 0) { s.data = reached; } return s; })
+      };
+    },
+
+    trend: function (data) {
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { data: data.series, bottom: 0 },
+        grid: { left: 50, right: 20, top: 20, bottom: 60 },
+        xAxis: { type: "category", data: data.months },
+        yAxis: { type: "value", name: "" },
+        series: [
+          { name: data.series[0], type: "bar", data: data.signed, itemStyle: { color: "#9cc3ea" } },
+          { name: data.series[1], type: "line", data: data.cumulative, itemStyle: { color: "#0b5394" } },
+          { name: data.series[2], type: "line", data: data.target, connectNulls: true,
+            lineStyle: { type: "dashed", color: "#a86b00" }, itemStyle: { color: "#a86b00" } }
+        ]
+      };
+    },
+
+    chainmap: function (data, element) {
+      var nodes = data.nodes.map(function (n) {
+        var kind = n.external ? "external" : n.status;
+        return {
+          id: n.id, name: n.label, x: n.x, y: n.y, value: n.id,
+          symbol: "roundRect", symbolSize: n.external ? [150, 44] : [170, 40],
+          itemStyle: { color: FILLS[kind], borderColor: COLORS[kind], borderWidth: 2,
+            borderType: kind === "missing" || n.external ? "dashed" : "solid" },
+          label: { show: true, color: "#1f2933", fontSize: 12, overflow: "truncate", width: 160, lineHeight: 15 }
+        };
+      });
+      (data.headings || []).forEach(function (h, i) {
+        nodes.push({ id: "heading-" + i, name: h.label, x: h.x, y: h.y, symbolSize: 1, silent: true,
+          itemStyle: { color: "rgba(0,0,0,0)", borderWidth: 0 }, tooltip: { show: false },
+          label: { show: true, fontSize: 14, fontWeight: "bold", color: "#1f2933" } });
+      });
+      var edges = data.edges.map(function (e) { return { source: e.source, target: e.target }; });
+      return {
+        tooltip: { formatter: function (p) { return p.dataType === "node" ? p.data.name : ""; } },
+        grid: { containLabel: true },
+        series: [{
+          type: "graph", layout: "none", roam: true, draggable: false,
+          data: nodes, links: edges, edgeSymbol: ["none", "arrow"], edgeSymbolSize: [0, 8],
+          lineStyle: { color: "#7b8794", width: 1.2, curveness: 0.15, opacity: 0.8 },
+          emphasis: { focus: "adjacency" }
+        }]
+      };
+    }
+  };
+
+  function initChart(element) {
+    var data = readIsland(element.dataset.source);
+    var build = builders[element.dataset.chart];
+    if (!data || !build || !window.echarts) { return Promise.resolve(); }
+    return new Promise(function (resolve) {
+      var chart = window.echarts.init(element, null, { renderer: "svg" });
+      chart.on("finished", function () {
+        element.dataset.chartReady = "true";
+        resolve(chart);
+      });
+      chart.setOption(build(data, element));
+      element.dispatchEvent(new CustomEvent("chart:init", { detail: chart, bubbles: true }));
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  function initAll() {
+    var elements = Array.prototype.slice.call(document.querySelectorAll("[data-chart]"));
+    window.chartsReady = Promise.all(elements.map(initChart));
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initAll);
+  } else {
+    initAll();
+  }
+})();
