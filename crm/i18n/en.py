@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "error.csrf": "The request came from an untrusted origin and was refused. "
     "Submit it again from this system's own pages.",
     "error.invalid": "Invalid input: ",
+    "error.conflict": "The change conflicts with existing records: ",
     "error.back": "Back to the cockpit",
     "role.admin": "Administrator",
     "role.staff": "Promotion office staff",

@@ -31,6 +31,7 @@ MESSAGES: dict[str, str] = {
     "error.not_found": "未找到该页面或记录。",
     "error.csrf": "请求来源不受信任，已拒绝。请从本系统页面重新提交。",
     "error.invalid": "输入有误：",
+    "error.conflict": "操作与现有记录冲突：",
     "error.back": "返回驾驶舱",
     # roles
     "role.admin": "系统管理员",

@@ -367,4 +367,4 @@ def open_leads_by_segment(session: Session, segment_ids: list[int]) -> dict[int,
         .where(Lead.segment_id.in_(segment_ids), Lead.stage.in_(open_stages))
         .group_by(Lead.segment_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())

@@ -9,12 +9,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from crm.errors import DomainError, NotFound, NotPermitted
+from crm.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFound, NotPermitted
 from crm.pages import auth, chains, cockpit, companies
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
 from crm.pages.templating import STATIC_DIR, render
 
+ERROR_MESSAGES = {
+    NotFound: "error.not_found",
+    NotPermitted: "error.forbidden",
+    Invalid: "error.invalid",
+    Conflict: "error.conflict",
+}
 PAGE_ROUTERS = [auth.router, cockpit.router, chains.router, companies.router]
 
 
@@ -42,9 +48,13 @@ def install_pages(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
-        if request.url.path.startswith("/api") or not isinstance(error, NotFound | NotPermitted):
+        if request.url.path.startswith("/api") or isinstance(error, NotAuthenticated):
             return await api_domain_error(request, error)
         language(request)
-        key = "error.not_found" if isinstance(error, NotFound) else "error.forbidden"
-        context = {"message_key": key, "status_code": error.status_code}
+        key, detail = ERROR_MESSAGES.get(type(error), "error.title"), None
+        if isinstance(error, Invalid):
+            detail = str(error)
+        elif isinstance(error, Conflict) and isinstance(error.detail, str):
+            detail = error.detail
+        context = {"message_key": key, "detail": detail, "status_code": error.status_code}
         return render(request, "errors/error.html", context, status_code=error.status_code)

@@ -144,7 +144,7 @@ def _columns(segments, cards: dict, names: dict) -> list[dict]:
 
 
 def _chain_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Chain.code, Chain.name)).tuples().all())
+    return dict(session.execute(select(Chain.code, Chain.name)).all())
 
 
 def _graph_layout(graph, chain_names: dict[str, str], t: Translator) -> dict:

@@ -187,7 +187,7 @@ def _months(start: date, end: date) -> list[str]:
 
 def _league(session: Session, units: Breakdown) -> list[dict]:
     """Units grouped by kind (驻外中心, 招商专班, 招商组), each kind with its total."""
-    kinds = dict(session.execute(select(TaskForce.id, TaskForce.kind)).tuples().all())
+    kinds = dict(session.execute(select(TaskForce.id, TaskForce.kind)).all())
     order = [TaskForceKind.center, TaskForceKind.task_force, TaskForceKind.group]
     table = []
     for kind in order:
