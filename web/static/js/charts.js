@@ -1,7 +1,8 @@
 // Every chart on a page: a <div data-chart="KIND" data-source="ID"> whose numbers are in
 // <script type="application/json" id="ID">. Charts render as SVG so their labels are text.
-// When a chart has drawn, its element gets data-chart-ready="true"; window.chartsReady is a
-// promise that resolves once every chart on the page has drawn (browser tests wait on it).
+// When a chart has drawn, its element gets data-chart-state="rendered" ("error" if building
+// it failed); window.chartsReady resolves once every chart on the page has drawn. Content that
+// htmx swaps in is initialised after it settles.
 (function () {
   "use strict";
 
@@ -90,30 +91,53 @@
     }
   };
 
+  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
   function initChart(element) {
     var data = readIsland(element.dataset.source);
     var build = builders[element.dataset.chart];
     if (!data || !build || !window.echarts) { return Promise.resolve(); }
+    var previous = window.echarts.getInstanceByDom(element);
+    if (previous) { previous.dispose(); }
     return new Promise(function (resolve) {
       var chart = window.echarts.init(element, null, { renderer: "svg" });
       chart.on("finished", function () {
-        element.dataset.chartReady = "true";
-        resolve(chart);
+        if (element.dataset.chartState !== "rendered") {
+          element.dataset.chartState = "rendered";
+          resolve(chart);
+        }
       });
-      chart.setOption(build(data, element));
+      try {
+        var option = build(data, element);
+        if (reducedMotion) { option.animation = false; }
+        chart.setOption(option);
+      } catch (error) {
+        element.dataset.chartState = "error";
+        console.error("chart " + element.dataset.chart + " failed:", error);
+        resolve(null);
+        return;
+      }
       element.dispatchEvent(new CustomEvent("chart:init", { detail: chart, bubbles: true }));
-      window.addEventListener("resize", function () { chart.resize(); });
     });
   }
 
-  function initAll() {
-    var elements = Array.prototype.slice.call(document.querySelectorAll("[data-chart]"));
+  function initAll(root) {
+    var elements = Array.prototype.slice.call(
+      (root || document).querySelectorAll("[data-chart]:not([data-chart-state])"));
     window.chartsReady = Promise.all(elements.map(initChart));
   }
 
+  window.addEventListener("resize", function () {
+    document.querySelectorAll("[data-chart]").forEach(function (element) {
+      var chart = window.echarts && window.echarts.getInstanceByDom(element);
+      if (chart) { chart.resize(); }
+    });
+  });
+  document.addEventListener("htmx:afterSettle", function () { initAll(document); });
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", initAll);
+    document.addEventListener("DOMContentLoaded", function () { initAll(document); });
   } else {
-    initAll();
+    initAll(document);
   }
 })();
