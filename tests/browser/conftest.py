@@ -93,7 +93,33 @@ def _under_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 
-# --- hooks: order, background seeding, failing on what the page did --------------------------
+# --- hooks: requirements, order, background seeding, failing on what the page did -----------
+
+
+class _Unavailable(pytest.Item):
+    """Stands in for a test module when the browser tests cannot run here."""
+
+    def runtest(self) -> None:
+        reason = "browser tests need " + "; ".join(missing_requirements())
+        if _under_ci():
+            pytest.fail(f"{reason} (CI=true: they must run)", pytrace=False)
+        pytest.skip(reason)
+
+    def reportinfo(self):
+        return self.path, None, self.name
+
+
+class _UnavailableModule(pytest.File):
+    def collect(self):
+        yield _Unavailable.from_parent(self, name="browser tests")
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector):
+    """Without Chromium, its fonts or Playwright, test modules are not even imported: each is
+    one test that is skipped (or, under CI, fails) with the reason."""
+    if missing_requirements():
+        return _UnavailableModule.from_parent(parent, path=module_path)
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -147,16 +173,6 @@ def pytest_runtest_call(item: pytest.Item):
 
 
 # --- fixtures -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _browser_requirements() -> None:
-    missing = missing_requirements()
-    if missing:
-        reason = "browser tests need " + "; ".join(missing)
-        if _under_ci():
-            pytest.fail(f"{reason} (CI=true: they must run)", pytrace=False)
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

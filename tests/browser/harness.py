@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +31,8 @@ TEST_VENDOR = Path(__file__).resolve().parent / "vendor"
 AXE_URL_PATH = "/__browser_tests__/axe.min.js"
 
 
-def missing_requirements() -> list[str]:
+@cache
+def missing_requirements() -> tuple[str, ...]:
     """What the browser tests need and this machine lacks, named as the thing to install."""
     missing = []
     try:
@@ -41,7 +43,7 @@ def missing_requirements() -> list[str]:
         missing.append("the Debian package chromium (apt-get install chromium)")
     if not any(CJK_FONTS.glob("NotoSansCJK*")):
         missing.append("the Debian package fonts-noto-cjk (apt-get install fonts-noto-cjk)")
-    return missing
+    return tuple(missing)
 
 
 def axe_file() -> Path:

@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.harness import (
-    ROOT,
     assert_accessible,
     axe_violations,
     describe_violations,
@@ -154,7 +153,6 @@ def test_screenshot_writes_the_whole_page(page, tmp_path):
     assert path.parent == tmp_path
     with pytest.raises(ValueError):
         screenshot(page, "../escape", folder=tmp_path)
-    assert screenshot.__defaults__[0] == ROOT / "docs" / "screenshots"
 
 
 def test_every_role_has_a_known_password(page, role_logins):
