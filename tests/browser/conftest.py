@@ -23,6 +23,8 @@ Fixtures
   ``page.set_viewport_size({"width": 390, "height": 844})``. The test FAILS when, during it,
   the page logged a console error (a 404 for a script or image is one), threw an uncaught
   error, or asked for any host but the live server (such requests are also aborted).
+- ``page.request`` sends requests with the page's cookies but outside the page (not watched,
+  not routed): the way to post a form with a foreign ``Origin`` header.
 - ``browser_watch``: what the test's context saw (``requests``, ``console_errors``…). A test that
   provokes an error on purpose says so first: ``browser_watch.allow_console_error(r"403")``.
 - ``log_in``: ``log_in("staff")`` signs the test's page in through the ``/login`` form — a

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import uvicorn
 
@@ -202,14 +202,15 @@ class BrowserWatch:
 def log_in_through_form(page, username: str, password: str, next_path: str | None = None):
     """Sign in through the /login page's form, as a person would; returns the page, now on
     the page the log-in lands on (``next_path`` or the cockpit)."""
-    page.goto("/login" if next_path is None else f"/login?next={next_path}")
+    page.goto("/login" if next_path is None else "/login?" + urlencode({"next": next_path}))
     form = page.locator("form:has(input[name='password'])")
     form.locator("input[name='username']").fill(username)
     form.locator("input[name='password']").fill(password)
     with page.expect_navigation():
         form.locator("[type='submit']").click()
     if urlsplit(page.url).path == "/login":
-        raise AssertionError(f"log-in as {username} refused: {page.locator('main').inner_text()}")
+        shown = page.locator("body").inner_text()[:500]
+        raise AssertionError(f"log-in as {username} refused; the page says:\n{shown}")
     return page
 
 
