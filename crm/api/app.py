@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import text
 
 from crm.api.deps import DbSession, authorize
+from crm.api.docs import install_docs
 from crm.api.errors import install_error_handlers
 from crm.api.routes import (
     audit,
@@ -21,6 +22,7 @@ from crm.api.routes import (
     users,
     visits,
 )
+from crm.api.static import install_static
 from crm.clock import system_clock
 from crm.config import Settings, get_settings
 from crm.db import make_engine, make_sessionmaker
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="招商图谱 CRM",
         summary="Investment-promotion CRM with industry-chain maps",
         version="0.1.0",
-        docs_url="/api/docs",
+        docs_url=None,  # served by install_docs from the vendored Swagger UI
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.secret_key
     app.state.clock = system_clock  # tests replace it to freeze time
     install_error_handlers(app)
+    install_static(app)
+    install_docs(app)
 
     api = APIRouter(prefix="/api")
     api.include_router(auth.router)
