@@ -1,19 +1,18 @@
 """The web pages: server-rendered over the same services as the API (SPEC §7).
 
-``install_pages(app)`` serves the static files, the page routes, the CSRF check, and renders
+``install_pages(app)`` serves the page routes, the CSRF check, and renders
 errors met on a page as a page (the API keeps its JSON errors).
 """
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from crm.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFound, NotPermitted
 from crm.pages import auth, chains, cockpit, companies
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
-from crm.pages.templating import STATIC_DIR, render
+from crm.pages.templating import render
 
 ERROR_MESSAGES = {
     NotFound: "error.not_found",
@@ -25,7 +24,6 @@ PAGE_ROUTERS = [auth.router, cockpit.router, chains.router, companies.router]
 
 
 def install_pages(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.add_middleware(CSRFMiddleware, trusted_origins=app.state.settings.trusted_origins)

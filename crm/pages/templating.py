@@ -6,7 +6,6 @@ other request gets the whole page, so every URL also works without JavaScript.
 
 import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -14,11 +13,10 @@ from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
+from crm.api.static import WEB_ROOT, vendor_path
 from crm.i18n import HTML_LANG, Translator
 
-WEB_DIR = Path(__file__).resolve().parent.parent.parent / "web"
-TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"
+TEMPLATES_DIR = WEB_ROOT / "templates"
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 
@@ -57,6 +55,7 @@ def json_island(data: Any) -> Markup:
     return Markup(text)
 
 
+templates.env.globals["vendor"] = vendor_path
 templates.env.filters.update(
     yi=yi, yi_number=yi_number, wan=wan, percent=percent, day=day, json_island=json_island
 )
