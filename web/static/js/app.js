@@ -35,17 +35,11 @@
     var button = event.target.closest("[data-segment]");
     if (!button) { return; }
     document.querySelectorAll("[data-segment]").forEach(function (other) {
-      other.setAttribute("aria-pressed", other.dataset.segment === button.dataset.segment ? "true" : "false");
-    });
-  });
-
-  // A click on a segment of the chain map chart opens the same panel as its button.
-  document.addEventListener("chart:init", function (event) {
-    var chart = event.detail;
-    chart.on("click", function (params) {
-      if (params.dataType !== "node") { return; }
-      var button = document.querySelector('[data-segment="' + CSS.escape(params.data.id) + '"]');
-      if (button) { button.click(); }
+      if (other.dataset.segment === button.dataset.segment) {
+        other.setAttribute("aria-current", "true");
+      } else {
+        other.removeAttribute("aria-current");
+      }
     });
   });
 })();

@@ -117,7 +117,12 @@
         resolve(null);
         return;
       }
-      element.dispatchEvent(new CustomEvent("chart:init", { detail: chart, bubbles: true }));
+      // A click on a node does what a click on the segment's card below the chart does.
+      chart.on("click", function (params) {
+        if (params.dataType !== "node" || !params.data || !params.data.id) { return; }
+        var card = document.querySelector('[data-segment="' + CSS.escape(params.data.id) + '"]');
+        if (card) { card.click(); }
+      });
     });
   }
 
