@@ -4,9 +4,10 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
-from crm.api.deps import DbSession, authorize
+from crm.api.deps import DbSession, authorize, current_user
 from crm.api.errors import install_error_handlers
 from crm.api.routes import (
+    account,
     audit,
     auth,
     chains,
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api")
     api.include_router(auth.router)
+    # One's own account: any signed-in user, whatever the role (the routes act on them only).
+    api.include_router(account.router, dependencies=[Depends(current_user)])
     for router, resource in PROTECTED_ROUTERS:
         api.include_router(router, dependencies=[Depends(authorize(resource))])
     app.include_router(api)
