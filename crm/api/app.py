@@ -23,6 +23,7 @@ from crm.api.routes import (
     users,
     visits,
 )
+from crm.api.security import install_security_headers
 from crm.clock import system_clock
 from crm.config import Settings, get_settings
 from crm.db import make_engine, make_sessionmaker
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.secret_key
     app.state.clock = system_clock  # tests replace it to freeze time
     install_error_handlers(app)
+    install_security_headers(app, behind_https=settings.behind_https)
 
     api = APIRouter(prefix="/api")
     api.include_router(auth.router)
