@@ -262,12 +262,33 @@ def export_chain(code: str, file: Path) -> None:
 
 @app.command()
 def backup(file: Path) -> None:
-    """Back up the configured database to FILE (SQLite: a copy; PostgreSQL: pg_dump)."""
+    """Back up the configured database to FILE (SQLite: a copy; PostgreSQL: pg_dump).
+
+    The file is readable by its owner only: it holds password hashes and the token key."""
     from crm.backup import BackupError
     from crm.backup import backup as run_backup
 
     try:
         typer.echo(run_backup(get_settings().database_url, file))
+    except BackupError as error:
+        fail(str(error))
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="a file written by crm backup")],
+    force: Annotated[
+        bool, typer.Option("--force", help="replace a database that holds data")
+    ] = False,
+) -> None:
+    """Replace the configured database with a backup from crm backup. Stop the servers first.
+
+    A database that holds data is refused unless --force is given (its data is lost)."""
+    from crm.backup import BackupError
+    from crm.backup import restore as run_restore
+
+    try:
+        typer.echo(run_restore(get_settings().database_url, file, force=force))
     except BackupError as error:
         fail(str(error))
 

@@ -1,7 +1,7 @@
 """Application settings, read from the environment (prefix ``CRM_``)."""
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +17,18 @@ class Settings(BaseSettings):
     # When unset, a random key is generated on first use and kept in the database
     # (table app_setting), so every process serving the same database agrees on it.
     secret_key: str | None = None
-    token_minutes: int = 12 * 60
+    # Bearer tokens expire this long after log-in; a password, role or active-flag change
+    # ends them at once (User.credentials_version).
+    token_minutes: int = Field(default=12 * 60, gt=0)
+    # Log-in rate limits (API and log-in page): once this many failures fall within the
+    # window, further attempts for the username (or from the address) are refused with 429.
+    login_failures_per_username: int = Field(default=10, gt=0)
+    login_failures_per_address: int = Field(default=50, gt=0)
+    login_failure_window_minutes: int = Field(default=15, gt=0)
+    # "fast" makes argon2 nearly free, for the test suite only; never use it in production.
+    password_hash_profile: Literal["standard", "fast"] = "standard"
+    # Served over HTTPS (directly or by a proxy in front): send Strict-Transport-Security.
+    behind_https: bool = False
     sql_echo: bool = False
     # Page sessions (cookie): end after this long without a request, and at the latest after
     # the lifetime, whatever the activity.

@@ -5,10 +5,18 @@ from typing import Any
 
 class DomainError(Exception):
     status_code = 400
+    # A refusal that must still be written down (a failed log-in counts against the rate
+    # limit): the request's unit of work commits what it did instead of rolling back.
+    keeps_changes = False
 
     def __init__(self, detail: Any):
         super().__init__(detail)
         self.detail = detail
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        """Response headers that go with the error."""
+        return None
 
 
 class NotFound(DomainError):
@@ -21,6 +29,24 @@ class Conflict(DomainError):
 
 class NotAuthenticated(DomainError):
     status_code = 401
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed log-ins; ``retry_after`` seconds until the next attempt is heard."""
+
+    status_code = 429
+
+    def __init__(self, detail: Any, *, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class NotPermitted(DomainError):

@@ -10,6 +10,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+# Cheap argon2 for the whole run, subprocesses (the CLI tests) included; set before any
+# setting is read. Production keeps the default ("standard").
+os.environ.setdefault("CRM_PASSWORD_HASH_PROFILE", "fast")
+
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine

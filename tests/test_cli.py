@@ -14,8 +14,10 @@ from tests.conftest import PASSWORD
 from tests.factories import chain_file
 
 
-def run_crm(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "CRM_DATABASE_URL": database_url}
+def run_crm(
+    database_url: str, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CRM_DATABASE_URL": database_url, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "crm", *args],
         input=stdin,

@@ -361,3 +361,50 @@ def test_no_page_references_another_host(browser_login, chain_with_gap, anon):
         assert refs, url
         foreign = [r for r in refs if re.match(r"^(https?:)?//", r)]
         assert foreign == [], (url, foreign)
+
+
+def test_a_page_session_ends_when_the_user_changes_their_password(browser_login, app):
+    client = browser_login("staff", "wang")
+    api = TestClient(app)
+    token = api.post("/api/auth/token", data={"username": "wang", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    new_password = "a much longer passphrase 2026"
+    changed = api.post(
+        "/api/users/me/password",
+        json={"old_password": PASSWORD, "new_password": new_password},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+    assert client.get("/").status_code == 303
+    again = client.post("/login", data={"username": "wang", "password": new_password})
+    assert again.status_code == 303
+
+
+def test_the_log_in_page_is_rate_limited_per_username(app, make_user, clock):
+    make_user("wang", "staff")
+    client = TestClient(app, follow_redirects=False)
+    for _ in range(10):
+        response = client.post("/login", data={"username": "wang", "password": "wrong-guess-1"})
+        assert response.status_code == 200
+    limited = client.post("/login", data={"username": "wang", "password": PASSWORD})
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) > 0
+    assert "失败次数过多" in limited.text
+    assert "crm_session" not in limited.headers.get("set-cookie", "")
+    clock.advance(minutes=16)
+    assert client.post("/login", data={"username": "wang", "password": PASSWORD}).status_code == 303
+
+
+def test_pages_carry_the_security_headers(browser_login):
+    client = browser_login("viewer")
+    response = client.get("/chains")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    policy = response.headers["content-security-policy"]
+    assert (
+        "script-src 'self'" in policy
+        and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
+    refused = client.post("/logout", headers={"Origin": "http://evil.example"})
+    assert refused.status_code == 403
+    assert refused.headers["x-frame-options"] == "DENY"

@@ -3,10 +3,11 @@
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import text
 
-from crm.api.deps import DbSession, authorize
+from crm.api.deps import DbSession, authorize, current_user
 from crm.api.docs import install_docs
 from crm.api.errors import install_error_handlers
 from crm.api.routes import (
+    account,
     audit,
     auth,
     chains,
@@ -22,6 +23,7 @@ from crm.api.routes import (
     users,
     visits,
 )
+from crm.api.security import install_security_headers
 from crm.api.static import install_static
 from crm.clock import system_clock
 from crm.config import Settings, get_settings
@@ -69,10 +71,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api")
     api.include_router(auth.router)
+    # One's own account: any signed-in user, whatever the role (the routes act on them only).
+    api.include_router(account.router, dependencies=[Depends(current_user)])
     for router, resource in PROTECTED_ROUTERS:
         api.include_router(router, dependencies=[Depends(authorize(resource))])
     app.include_router(api)
     install_pages(app)
+    # Last, so outermost: even a response another middleware makes (a CSRF refusal) has them.
+    install_security_headers(app, behind_https=settings.behind_https)
 
     @app.get("/health", tags=["health"])
     def health(session: DbSession) -> dict[str, str]:

@@ -12,9 +12,10 @@ from crm.audit import set_actor
 from crm.auth import service as auth_service
 from crm.auth.models import User
 from crm.auth.policy import Action, check
+from crm.auth.throttle import LoginLimits
 from crm.auth.tokens import read_token
 from crm.config import Settings
-from crm.errors import NotAuthenticated
+from crm.errors import DomainError, NotAuthenticated
 from crm.listing import Page, page_params
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -28,6 +29,13 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except DomainError as error:
+        # A refusal that must be written down (a failed log-in) keeps what it wrote.
+        if error.keeps_changes:
+            session.commit()
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise
@@ -53,9 +61,9 @@ def current_user(
 ) -> User:
     if not token:
         raise NotAuthenticated("not signed in: send 'Authorization: Bearer <token>'")
-    username = read_token(token, secret=token_secret(request, session))
-    user = auth_service.get_by_username(session, username) if username else None
-    if user is None or not user.is_active:
+    claims = read_token(token, secret=token_secret(request, session))
+    user = auth_service.get_by_username(session, claims.username) if claims else None
+    if user is None or not user.is_active or user.credentials_version != claims.credentials_version:
         raise NotAuthenticated("invalid or expired token")
     set_actor(session, user.username)
     return user
@@ -91,3 +99,19 @@ def app_settings(request: Request) -> Settings:
 
 
 AppSettings = Annotated[Settings, Depends(app_settings)]
+
+
+def login_limits(request: Request) -> LoginLimits:
+    return LoginLimits.from_settings(request.app.state.settings)
+
+
+LoginLimitsDep = Annotated[LoginLimits, Depends(login_limits)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address, as the server saw it (behind a proxy, uvicorn's proxy headers
+    option decides whether X-Forwarded-For is believed)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm.errors import DomainError, NotAuthenticated
+from crm.errors import DomainError
 
 
 def _json_safe(value: Any) -> Any:
@@ -26,9 +26,8 @@ def _json_safe(value: Any) -> Any:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, error: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
         return JSONResponse(
-            {"detail": error.detail}, status_code=error.status_code, headers=headers
+            {"detail": error.detail}, status_code=error.status_code, headers=error.headers
         )
 
     @app.exception_handler(StaleDataError)

@@ -62,10 +62,12 @@ class WebSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed log-in, for rate limiting by username and by client address, and for audit."""
+    """One failed log-in, for rate limiting by username and by client address (crm.auth.throttle).
+
+    Audited like any write, so the audit keeps every failure after the row itself is pruned.
+    """
 
     __tablename__ = "login_failure"
-    __audit__ = False
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)

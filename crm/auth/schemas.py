@@ -1,6 +1,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.auth.models import Role
+from crm.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 
@@ -9,7 +10,7 @@ class UserCreate(BaseModel):
     username: str = Username
     full_name: str = Field(default="", max_length=100)
     role: Role
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class UserUpdate(BaseModel):
@@ -17,7 +18,14 @@ class UserUpdate(BaseModel):
     full_name: str | None = Field(default=None, max_length=100)
     role: Role | None = None
     is_active: bool | None = None
-    password: str | None = Field(default=None, min_length=8, max_length=256)
+    password: str | None = Field(default=None, min_length=MIN_LENGTH, max_length=MAX_LENGTH)
+
+
+class PasswordChange(BaseModel):
+    """A user's change of their own password: at least 10 characters, not easy to guess."""
+
+    old_password: str = Field(max_length=MAX_LENGTH)
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class UserPublic(BaseModel):
