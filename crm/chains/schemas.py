@@ -36,7 +36,7 @@ class LinkFile(BaseModel):
 
 
 class ChainFile(BaseModel):
-    """The chain file of SPEC §5: what POST /api/chains takes and /export gives back."""
+    """A chain file: what POST /api/chains takes and /export gives back."""
 
     model_config = ConfigDict(extra="forbid")
 

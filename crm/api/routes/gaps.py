@@ -16,7 +16,7 @@ def chain_gaps(
     session: DbSession,
     recommendations: Annotated[int, Query(ge=0, le=500)] = 50,
 ) -> GapReport:
-    """Gap analysis of the chain's leaf segments (SPEC §4).
+    """Gap analysis of the chain's leaf segments.
 
     - `status`: `missing` with no local company, `weak` with 1–2 and none tagged `leader`,
       else `strong`; `completeness` = non-missing leaves / leaves.

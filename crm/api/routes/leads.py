@@ -108,7 +108,7 @@ def delete_lead(lead_id: int, session: DbSession) -> Response:
 def move_stage(
     lead_id: int, move: StageMove, session: DbSession, user: CurrentUser, now: RequestTime
 ):
-    """Move the lead to another stage (SPEC §3). Signing needs ``specialist`` (a user whose
+    """Move the lead to another stage. Signing needs ``specialist`` (a user whose
     role is specialist), takes ``investment`` (万元; default the expected one) and ``park``,
     creates the project and its green card and returns the new ``project_id``; ``started``
     and ``producing`` date the project's milestones, ``producing`` closes its green card."""
