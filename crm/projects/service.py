@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm import updates
@@ -254,8 +254,12 @@ def list_projects(
     signed_from: date | None = None,
     signed_to: date | None = None,
     card_status: CardStatus | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> tuple[list[Project], int]:
+    """``only``: a further condition, such as the policy's projects a user may write."""
     query = select(Project).join(Project.lead)
+    if only is not None:
+        query = query.where(only)
     if q:
         query = query.where(Lead.company.has(contains(Company.name, q)))
     if stage:
