@@ -195,3 +195,10 @@ def build_world(db: sessionmaker[Session], make_user) -> Records:
         }
         company_id = company.id
     return Records(db=db, task_forces=task_forces, company_id=company_id)
+
+
+def sign_in(client, username: str) -> None:
+    """Sign ``client`` in as an existing user (made with the tests' password)."""
+    response = client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
