@@ -2,9 +2,10 @@
 side (SPEC §1, issue 15): the status each must get, generated from the OpenAPI schema.
 
 A write route missing from ``EXPECTED`` fails the test: a new route is decided here, on purpose.
-Each case gets a fresh record (so deletes and version bumps do not leak between cases); a refused
-write must leave every table's row count unchanged, the audit trail included — and every write
-of a record is audited, so an unchanged audit count means no record was changed.
+Each case gets a record of its own, or the side's project at its current version, so deletes and
+version bumps do not leak between cases. The refused writes together must leave every table's row
+count unchanged, the audit trail's included: every write of a record is audited, so an unchanged
+audit trail means no record was changed either.
 """
 
 from collections.abc import Callable
@@ -282,25 +283,34 @@ def records(clients, db, make_user, clock) -> Records:
 
 
 def test_write_routes_by_role_and_record(clients, records, table_counts):
-    outcomes = []
     # EXPECTED holds exactly the schema's write routes (the test above).
-    for (method, path), expect in EXPECTED.items():
-        if expect is None:
-            continue
-        for role in ROLES:
-            for side in expect.sides:
-                url, arguments = expect.request(records, side)
-                before = table_counts()
-                response = clients[role].request(method, url, **arguments)
-                wanted = expect.status if expect.allowed(role, side) else 403
-                unchanged = wanted != 403 or table_counts() == before
-                outcomes.append((method, path, role, side, wanted, response, unchanged))
+    cases = [
+        (method, path, role, side, expect)
+        for (method, path), expect in EXPECTED.items()
+        if expect is not None
+        for role in ROLES
+        for side in expect.sides
+    ]
+    refused = [case for case in cases if not case[-1].allowed(case[2], case[3])]
+    allowed = [case for case in cases if case[-1].allowed(case[2], case[3])]
+    # The refused attempts first, on records all made beforehand: together they change nothing.
+    requests = [case[-1].request(records, case[3]) for case in refused]
+    before = table_counts()
+    outcomes = [
+        (*case[:4], 403, clients[case[2]].request(case[0], url, **arguments))
+        for case, (url, arguments) in zip(refused, requests, strict=True)
+    ]
+    refused_changed_rows = table_counts() != before
+    for method, path, role, side, expect in allowed:
+        url, arguments = expect.request(records, side)
+        response = clients[role].request(method, url, **arguments)
+        outcomes.append((method, path, role, side, expect.status, response))
     wrong = [
         f"{method} {path} as {role} on {side}: wanted {wanted}, got {response.status_code} "
-        f"{response.text[:200]}" + ("" if unchanged else " (and rows changed)")
-        for method, path, role, side, wanted, response, unchanged in outcomes
-        if response.status_code != wanted or not unchanged
+        f"{response.text[:200]}"
+        for method, path, role, side, wanted, response in outcomes
+        if response.status_code != wanted
     ]
     assert not wrong, "\n".join(wrong)
-    refused = [r for *_, wanted, r, _ in outcomes if wanted == 403]
-    assert all(isinstance(r.json()["detail"], str) for r in refused)
+    assert not refused_changed_rows
+    assert all(isinstance(r.json()["detail"], str) for *_, wanted, r in outcomes if wanted == 403)
