@@ -50,7 +50,14 @@ class TooManyAttempts(DomainError):
 
 
 class NotPermitted(DomainError):
+    """Refused by the authorisation policy; ``field`` names the request field that was refused,
+    when it is one field (a leader moving a lead to another task force, say)."""
+
     status_code = 403
+
+    def __init__(self, detail: Any, *, field: str | None = None):
+        super().__init__(f"{field}: {detail}" if field else detail)
+        self.field = field
 
 
 class Invalid(DomainError):

@@ -246,9 +246,13 @@ def test_viewer_and_specialist_may_not_move_leads(staff, setup, login):
     assert stage_of(staff, lead["id"]) == "identified"
 
 
-def test_leader_may_move_leads(setup, login, staff):
-    lead = new_lead(staff, setup["companies"][0]["id"], task_force_id=setup["task_force"]["id"])
+def test_leader_moves_the_leads_of_their_own_task_forces(setup, login, staff):
+    task_force = setup["task_force"]
+    lead = new_lead(staff, setup["companies"][0]["id"], task_force_id=task_force["id"])
     leader = login("leader", "zhao")
+    assert move(leader, lead["id"], stage="contacted").status_code == 403
+    joined = {"version": task_force["version"], "members": ["staff1", "zhao"]}
+    assert staff.patch(f"/api/taskforces/{task_force['id']}", json=joined).status_code == 200
     assert move(leader, lead["id"], stage="contacted").status_code == 200
 
 

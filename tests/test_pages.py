@@ -408,3 +408,43 @@ def test_pages_carry_the_security_headers(browser_login):
     refused = client.post("/logout", headers={"Origin": "http://evil.example"})
     assert refused.status_code == 403
     assert refused.headers["x-frame-options"] == "DENY"
+
+
+def test_a_leader_creates_leads_only_for_their_own_task_forces(
+    browser_login, chain_with_gap, staff, table_counts
+):
+    client = browser_login("leader", "zhao")
+    ours = staff.post(
+        "/api/taskforces", json={"name": "新型显示专班", "kind": "task_force", "leader": "zhao"}
+    ).json()["id"]
+    theirs = staff.post("/api/taskforces", json={"name": "商务招商组", "kind": "group"}).json()[
+        "id"
+    ]
+    url = "/chains/new-display/segments/glass-substrate"
+    panel = client.get(url, headers={"HX-Request": "true"}).text
+    assert f'<option value="{ours}">新型显示专班</option>' in panel
+    assert "商务招商组" not in panel
+    before = table_counts()
+    for task_force in (theirs, None):
+        data = {"company_id": chain_with_gap}
+        if task_force:
+            data["task_force_id"] = task_force
+        refused = client.post(f"{url}/leads", data=data, headers={"Origin": ORIGIN})
+        assert refused.status_code == 403
+    assert table_counts() == before
+    created = client.post(
+        f"{url}/leads",
+        data={"company_id": chain_with_gap, "task_force_id": ours},
+        headers={"Origin": ORIGIN},
+    )
+    assert created.status_code == 303
+    lead = staff.get("/api/leads", params={"company_id": chain_with_gap}).json()["items"][0]
+    assert lead["task_force"]["id"] == ours
+
+
+def test_a_leader_of_no_task_force_is_offered_no_lead_button(browser_login, chain_with_gap):
+    client = browser_login("leader", "qian")
+    panel = client.get(
+        "/chains/new-display/segments/glass-substrate", headers={"HX-Request": "true"}
+    ).text
+    assert "建立线索" not in panel

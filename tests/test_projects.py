@@ -508,10 +508,13 @@ def test_viewer_reads_but_may_not_write(staff, setup, login, table_counts):
     assert table_counts() == before
 
 
-def test_specialist_may_write_projects(staff, setup, login):
-    project = signed_project(staff)
+def test_specialist_writes_their_own_projects(staff, setup, login):
     specialist = login("specialist", "zhao-zy")
-    response = specialist.patch(
-        f"/api/projects/{project['id']}", json={"version": project["version"], "jobs_created": 9}
-    )
-    assert response.status_code == 200
+    own = signed_project(staff, specialist="zhao-zy")
+    other = signed_project(staff, "华星光电")
+    for project, status in ((own, 200), (other, 403)):
+        response = specialist.patch(
+            f"/api/projects/{project['id']}",
+            json={"version": project["version"], "jobs_created": 9},
+        )
+        assert response.status_code == status, response.text

@@ -269,9 +269,11 @@ def test_viewer_may_not_change_tickets(staff, project, login, table_counts):
     assert table_counts() == before
 
 
-def test_specialist_raises_and_works_tickets(staff, project, login):
+def test_specialist_raises_and_works_tickets_of_their_projects(staff, setup, project, login):
     specialist = login("specialist", "sun")
-    ticket = raise_ticket(specialist, project["id"])
+    own = signed_project(staff, "华星光电", specialist="sun")
+    assert raise_ticket(specialist, project["id"]).status_code == 403  # zhang-zy's project
+    ticket = raise_ticket(specialist, own["id"])
     assert ticket.status_code == 201
     assert ticket.json()["raised_by"] == "sun"
     assert patch(specialist, ticket.json(), status="in_progress").status_code == 200

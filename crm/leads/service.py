@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm import updates
@@ -125,8 +125,12 @@ def list_leads(
     filters: LeadFilters,
     sort: str = "-id",
     today: date | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> tuple[list[Lead], int]:
+    """``only``: a further condition, such as the policy's leads a user may write."""
     query = filtered_query(filters, today=today)
+    if only is not None:
+        query = query.where(only)
     return fetch_page(session, query.options(*_LOAD).order_by(*_ordering(sort)), page)
 
 

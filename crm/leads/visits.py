@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.errors import NotFound
@@ -66,8 +66,12 @@ def list_visits(
     city: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> tuple[list[Visit], int]:
+    """``only``: a further condition, such as the policy's visits a user may write."""
     query = select(Visit).options(*_LOAD).order_by(Visit.date, Visit.id)
+    if only is not None:
+        query = query.where(only)
     if lead_id is not None:
         query = query.where(Visit.lead_id == lead_id)
     if task_force_id is not None:

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.api.deps import DbSession, RequestTime
-from crm.auth.models import User
-from crm.auth.policy import Action, check
+from crm.auth import policy
+from crm.auth.models import Role, User
 from crm.chains import service as chain_service
 from crm.chains.models import Chain, Segment, Stage
 from crm.companies import service as company_service
-from crm.errors import NotFound, NotPermitted
+from crm.errors import NotFound
 from crm.gaps import service as gap_service
 from crm.gaps.schemas import GapReport, Status
 from crm.i18n import Translator
@@ -24,6 +24,7 @@ from crm.leads.schemas import LeadCreate, LeadFilters
 from crm.listing import Page
 from crm.pages.deps import PageUser
 from crm.pages.templating import is_htmx, render
+from crm.taskforces.models import TaskForce
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,23 +78,33 @@ def create_lead_from_target(
     code: str,
     segment: str,
     company_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    task_force_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
 ):
-    check(user, "leads", Action.write)
-    lead, _warnings = lead_service.create(
-        session, LeadCreate(company_id=company_id, segment=f"{code}:{segment}"), now=now
+    """The same rules as POST /api/leads: a leader creates leads of their own task forces."""
+    policy.check(user, "leads", policy.Action.write)
+    data = LeadCreate(
+        company_id=company_id, segment=f"{code}:{segment}", task_force_id=task_force_id
     )
+    policy.require_lead_fields(session, user, data.model_dump())
+    lead, _warnings = lead_service.create(session, data, now=now)
     if is_htmx(request):
         message = Translator(request.state.lang)("chains.lead_created", id=lead.id)
         return HTMLResponse(f'<span class="status status-strong" role="status">{message}</span>')
     return RedirectResponse(f"/chains/{code}?segment={segment}#panel", status_code=303)
 
 
-def may_create_leads(user: User) -> bool:
-    try:
-        check(user, "leads", Action.write)
-    except NotPermitted:
-        return False
-    return True
+def lead_task_forces(session: Session, user: User) -> list[tuple[int, str]] | None:
+    """The task forces a user may create a lead for: ``[]`` for the office (no task force
+    needed), a leader's own task forces, ``None`` when the user may create no lead."""
+    if policy.is_office(user):
+        return []
+    if user.role != Role.leader:
+        return None
+    ids = policy.task_force_ids(session, user)
+    if not ids:
+        return None
+    query = select(TaskForce.id, TaskForce.name).where(TaskForce.id.in_(ids))
+    return [tuple(row) for row in session.execute(query.order_by(TaskForce.name))]
 
 
 def _map_context(session: Session, chain: Chain, report: GapReport, t: Translator) -> dict:
@@ -249,5 +260,5 @@ def _panel_context(
         "leads": leads,
         "leads_total": leads_total,
         "pursued": pursued,
-        "may_create_leads": may_create_leads(user),
+        "lead_task_forces": lead_task_forces(session, user),
     }

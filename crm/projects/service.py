@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm import updates
@@ -255,10 +255,14 @@ def list_projects(
     signed_to: date | None = None,
     card_status: CardStatus | None = None,
     company_id: int | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> tuple[list[Project], int]:
+    """``only``: a further condition, such as the policy's projects a user may write."""
     query = select(Project).join(Project.lead)
     if company_id is not None:
         query = query.where(Lead.company_id == company_id)
+    if only is not None:
+        query = query.where(only)
     if q:
         query = query.where(Lead.company.has(contains(Company.name, q)))
     if stage:

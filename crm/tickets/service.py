@@ -175,8 +175,12 @@ def filtered_query(
     escalated_to: str | None = None,
     task_force_id: int | None = None,
     chain: str | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> Select:
+    """``only``: a further condition, such as the policy's tickets a user may write."""
     query = select(Ticket)
+    if only is not None:
+        query = query.where(only)
     if q:
         query = query.where(contains(Ticket.title, q))
     if status:

@@ -5,6 +5,8 @@ from sqlalchemy.orm import Session
 
 from crm import tabular
 from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
+from crm.api.records import MineLeads, WritableLead
+from crm.auth import policy
 from crm.clock import local_date
 from crm.leads import importer as lead_importer
 from crm.leads import service as lead_service
@@ -41,19 +43,21 @@ def list_leads(
     page: PageParams,
     now: RequestTime,
     filters: Annotated[LeadFilters, Query()],
+    mine: MineLeads,
     sort: Annotated[str, Query(description="field, '-' for descending")] = "-id",
 ):
     today = local_date(now)
     leads, total = lead_service.list_leads(
-        session, page=page, filters=filters, sort=sort, today=today
+        session, page=page, filters=filters, sort=sort, today=today, only=mine
     )
     items = [lead_service.public(lead, today=today) for lead in leads]
     return {"items": _with_project_ids(session, items), "total": total}
 
 
 @router.post("", response_model=LeadCreated, status_code=201)
-def create_lead(data: LeadCreate, session: DbSession, now: RequestTime):
+def create_lead(data: LeadCreate, session: DbSession, user: CurrentUser, now: RequestTime):
     """Create a lead at stage ``identified``."""
+    policy.require_lead_fields(session, user, data.model_dump())
     lead, warnings = lead_service.create(session, data, now=now)
     detail = lead_service.detail(lead_service.get(session, lead.id, with_history=True))
     return LeadCreated(**detail.model_dump(by_alias=False), warnings=warnings)
@@ -93,26 +97,26 @@ def get_lead(lead_id: int, session: DbSession):
 
 
 @router.patch("/{lead_id}", response_model=LeadDetail)
-def update_lead(lead_id: int, data: LeadUpdate, session: DbSession):
-    lead = lead_service.update(session, lead_service.get(session, lead_id, with_history=True), data)
+def update_lead(lead: WritableLead, data: LeadUpdate, session: DbSession, user: CurrentUser):
+    policy.require_lead_fields(session, user, data.model_dump(exclude_unset=True), lead=lead)
+    lead_service.update(session, lead, data)
     return _with_project_ids(session, [lead_service.detail(lead)])[0]
 
 
 @router.delete("/{lead_id}", status_code=204)
-def delete_lead(lead_id: int, session: DbSession) -> Response:
-    lead_service.delete(session, lead_service.get(session, lead_id))
+def delete_lead(lead: WritableLead, session: DbSession) -> Response:
+    lead_service.delete(session, lead)
     return Response(status_code=204)
 
 
 @router.post("/{lead_id}/stage", response_model=StageMoved)
 def move_stage(
-    lead_id: int, move: StageMove, session: DbSession, user: CurrentUser, now: RequestTime
+    lead: WritableLead, move: StageMove, session: DbSession, user: CurrentUser, now: RequestTime
 ):
     """Move the lead to another stage. Signing needs ``specialist`` (a user whose
     role is specialist), takes ``investment`` (万元; default the expected one) and ``park``,
     creates the project and its green card and returns the new ``project_id``; ``started``
     and ``producing`` date the project's milestones, ``producing`` closes its green card."""
-    lead = lead_service.get(session, lead_id, with_history=True)
     project_id = pipeline.move_stage(session, lead, move, user, now=now)
     detail = lead_service.detail(lead)
     return StageMoved(

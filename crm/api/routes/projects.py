@@ -4,6 +4,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
+from crm.api.records import MineProjects, WritableProject
+from crm.auth import policy
 from crm.leads.models import Stage
 from crm.listing import ListResult
 from crm.projects import greencards
@@ -30,6 +32,7 @@ router = APIRouter(prefix="/projects", tags=["projects"])
 def list_projects(
     session: DbSession,
     page: PageParams,
+    mine: MineProjects,
     q: Annotated[str | None, Query(description="text in the company name")] = None,
     stage: Stage | None = None,
     chain: Annotated[str | None, Query(description="chain code")] = None,
@@ -53,6 +56,7 @@ def list_projects(
         signed_from=signed_from,
         signed_to=signed_to,
         card_status=card_status,
+        only=mine,
     )
     return {"items": [project_service.public(p) for p in items], "total": total}
 
@@ -64,20 +68,28 @@ def get_project(project_id: int, session: DbSession):
 
 @router.patch("/{project_id}", response_model=ProjectDetail)
 def update_project(
-    project_id: int, data: ProjectUpdate, session: DbSession, user: CurrentUser, now: RequestTime
+    project: WritableProject,
+    data: ProjectUpdate,
+    session: DbSession,
+    user: CurrentUser,
+    now: RequestTime,
 ):
-    """Change the project; a new ``specialist`` is recorded in ``specialist_history``."""
-    project = project_service.get(session, project_id)
+    """Change the project; a new ``specialist`` (the office's to choose) is recorded in
+    ``specialist_history``."""
+    policy.require_project_fields(session, user, project, data.model_dump(exclude_unset=True))
     project_service.update(session, project, data, by=user.username, now=now)
     return project_service.detail(project)
 
 
 @router.post("/{project_id}/funding", response_model=FundingRecorded, status_code=201)
 def add_funding(
-    project_id: int, data: FundingCreate, session: DbSession, user: CurrentUser, now: RequestTime
+    project: WritableProject,
+    data: FundingCreate,
+    session: DbSession,
+    user: CurrentUser,
+    now: RequestTime,
 ):
     """Record money in place (资金到位); answers with the new total to date."""
-    project = project_service.get(session, project_id)
     entry = project_service.add_funding(session, project, data, by=user.username, now=now)
     return FundingRecorded(
         id=entry.id,
@@ -91,8 +103,8 @@ def add_funding(
 
 
 @router.delete("/{project_id}/funding/{entry_id}", status_code=204)
-def delete_funding(project_id: int, entry_id: int, session: DbSession) -> Response:
-    project_service.delete_funding(session, project_service.get(session, project_id), entry_id)
+def delete_funding(project: WritableProject, entry_id: int, session: DbSession) -> Response:
+    project_service.delete_funding(session, project, entry_id)
     return Response(status_code=204)
 
 
@@ -102,24 +114,31 @@ def get_policy(project_id: int, session: DbSession):
 
 
 @router.put("/{project_id}/policy", response_model=ProjectDetail)
-def replace_policy(project_id: int, data: PolicyPut, session: DbSession):
+def replace_policy(project: WritableProject, data: PolicyPut, session: DbSession):
     """Set the policy package (一策): incentives with an ``id`` are kept and updated, new ones
     added, the ones left out removed. Carries and bumps the project's version."""
-    project = policy_service.replace(session, project_service.get(session, project_id), data)
-    return project_service.detail(project)
+    return project_service.detail(policy_service.replace(session, project, data))
 
 
 @router.patch("/{project_id}/policy/incentives/{incentive_id}", response_model=ProjectDetail)
-def update_incentive(project_id: int, incentive_id: int, data: IncentivePatch, session: DbSession):
+def update_incentive(
+    project: WritableProject, incentive_id: int, data: IncentivePatch, session: DbSession
+):
     """Change one incentive, e.g. record that it was honoured (兑现): ``honoured_at``,
     ``honoured_amount``. Carries and bumps the project's version."""
-    project = project_service.get(session, project_id)
     policy_service.update_incentive(session, project, incentive_id, data)
     return project_service.detail(project)
 
 
 @router.patch("/{project_id}/green-card", response_model=GreenCardPublic)
-def update_green_card(project_id: int, data: GreenCardUpdate, session: DbSession, now: RequestTime):
+def update_green_card(
+    project: WritableProject,
+    data: GreenCardUpdate,
+    session: DbSession,
+    user: CurrentUser,
+    now: RequestTime,
+):
     """Change the service team, or close / reopen the green card by hand."""
-    card = greencards.card_of(project_service.get(session, project_id))
+    card = greencards.card_of(project)
+    policy.require_green_card_fields(session, user, card, data.model_dump(exclude_unset=True))
     return greencards.public(greencards.update(session, card, data, now=now))

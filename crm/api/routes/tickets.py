@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from crm.api.deps import AppSettings, CurrentUser, DbSession, PageParams, RequestTime
+from crm.api.records import MineTickets, WritableProject, WritableTicket
 from crm.listing import ListResult
 from crm.projects import service as project_service
 from crm.tickets import service as ticket_service
@@ -17,6 +18,7 @@ def list_tickets(
     session: DbSession,
     page: PageParams,
     now: RequestTime,
+    mine: MineTickets,
     q: Annotated[str | None, Query(description="text in the title")] = None,
     status: TicketStatus | None = None,
     category: TicketCategory | None = None,
@@ -45,6 +47,7 @@ def list_tickets(
         escalated_to=escalated_to,
         task_force_id=task_force_id,
         chain=chain,
+        only=mine,
     )
     return {"items": [ticket_service.public(t, now=now) for t in items], "total": total}
 
@@ -65,11 +68,14 @@ def get_ticket(ticket_id: int, session: DbSession, now: RequestTime):
 
 @router.patch("/tickets/{ticket_id}", response_model=TicketPublic)
 def update_ticket(
-    ticket_id: int, data: TicketUpdate, session: DbSession, now: RequestTime, settings: AppSettings
+    ticket: WritableTicket,
+    data: TicketUpdate,
+    session: DbSession,
+    now: RequestTime,
+    settings: AppSettings,
 ):
     """Work on a ticket: resolving or closing needs a ``resolution``; ``satisfaction`` (1–5)
     rates a resolved ticket; a new ``priority`` moves the due time."""
-    ticket = ticket_service.get(session, ticket_id)
     ticket_service.update(session, ticket, data, now=now, sla_hours=settings.sla_hours)
     return ticket_service.public(ticket, now=now)
 
@@ -92,7 +98,7 @@ def list_project_tickets(
 
 @router.post("/projects/{project_id}/tickets", response_model=TicketPublic, status_code=201)
 def raise_ticket(
-    project_id: int,
+    project: WritableProject,
     data: TicketCreate,
     session: DbSession,
     user: CurrentUser,
@@ -101,7 +107,6 @@ def raise_ticket(
 ):
     """Raise a service request (诉求) under the project's active green card; ``due_at``
     follows the SLA of its priority."""
-    project = project_service.get(session, project_id)
     ticket = ticket_service.create(
         session, project, data, by=user.username, now=now, sla_hours=settings.sla_hours
     )
