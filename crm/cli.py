@@ -377,7 +377,9 @@ def _print_logins(host: str, port: int, logins: dict[str, str]) -> None:
         table.add_row(username, role, full_name, password)
     console = Console()
     console.print(table)
-    console.print(f"招商图谱 CRM demo: http://{host}:{port}/  (API docs: /api/docs)")
+    console.print(
+        f"招商图谱 CRM demo: open http://{host}:{port}/ in a browser  (API docs: /api/docs)"
+    )
     console.print(f"Log in with a user above; passwords are kept in {DEMO_LOGINS}.")
 
 
