@@ -7,6 +7,7 @@ stream of XML events (cells as they come, never a grid from a declared range), a
 is a refusal naming the limit, not a crash. The same caps hold for CSV (``crm.tabular``).
 """
 
+import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -113,7 +114,8 @@ def _parse(stream: IO[bytes], parser: expat.XMLParserType) -> None:
 
 
 def _local(name: str) -> str:
-    return name.rpartition("}")[2].rpartition(":")[2] if ("}" in name or ":" in name) else name
+    """``{namespace}c`` (expat's ``namespace}c``) → ``c``."""
+    return name.rpartition("}")[2]
 
 
 def _new_parser() -> expat.XMLParserType:
@@ -122,8 +124,6 @@ def _new_parser() -> expat.XMLParserType:
 
 def read_xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     """The first sheet's rows as ``(row number, cells)``, rows without cells left out."""
-    import io
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, ValueError) as error:
@@ -149,7 +149,7 @@ def _first_sheet_path(archive: zipfile.ZipFile) -> str:
         local = _local(name)
         if local == "sheet" and "id" not in first:
             for key, value in attrs.items():
-                if _local(key) == "id" and key != "sheetId":
+                if _local(key) == "id":
                     first["id"] = value
         elif local == "Relationship":
             targets[attrs.get("Id", "")] = attrs.get("Target", "")

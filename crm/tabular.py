@@ -7,6 +7,7 @@ a semicolon or a tab. Reading detects all of these.
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -153,25 +154,58 @@ def table_bytes(file_format: str, headers: list[str], rows: Iterable[Sequence[An
     raise TableError(f"unsupported file type '{file_format}': use csv or xlsx")
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and WPS (OWASP, "CSV
+# Injection"): exported text that starts so is prefixed with a quote and kept as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Control characters an XLSX cell cannot hold (openpyxl refuses them); tab, newline and
+# carriage return it can.
+UNSAFE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_text(text: str) -> str:
+    """Text as an export writes it: never read as a formula, no control characters."""
+    text = UNSAFE_CONTROLS.sub("\ufffd", text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_bytes(headers: list[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows([_plain(cell) for cell in row] for row in rows)
+    writer.writerow([safe_text(header) for header in headers])
+    writer.writerows([_exported(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def xlsx_bytes(headers: list[str], rows: Iterable[Sequence[Any]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(headers)
+
+    def cells(values: Iterable[Any]) -> list[Any]:
+        row = []
+        for value in values:
+            value = _exported(value)
+            if isinstance(value, str):
+                # A string cell, never a formula: openpyxl takes any "=…" value for one.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+            row.append(value)
+        return row
+
+    sheet.append(cells(headers))
     for row in rows:
-        sheet.append([_plain(cell) for cell in row])
+        sheet.append(cells(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _exported(cell: Any) -> Any:
+    cell = _plain(cell)
+    return safe_text(cell) if isinstance(cell, str) else cell
 
 
 def _plain(cell: Any) -> Any:
