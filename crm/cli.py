@@ -164,7 +164,7 @@ def import_companies(
 
     with progress_bar("导入企业") as progress, unit_of_work() as session:
         report = run_import(
-            session, file.read_bytes(), file.name, partial=partial, progress=progress
+            session, read_table_file(file), file.name, partial=partial, progress=progress
         )
     print_report(report, partial=partial)
 
@@ -186,9 +186,20 @@ def import_leads(
 
     with progress_bar("导入线索") as progress, unit_of_work() as session:
         report = run_import(
-            session, file.read_bytes(), file.name, partial=partial, progress=progress
+            session, read_table_file(file), file.name, partial=partial, progress=progress
         )
     print_report(report, partial=partial)
+
+
+def read_table_file(file: Path) -> bytes:
+    """The file's content, refused unread when it is beyond the size limit."""
+    from crm.spreadsheet import LimitExceeded, check_size
+
+    try:
+        check_size(file.stat().st_size)
+    except LimitExceeded as error:
+        fail(f"{file}: {error}")
+    return file.read_bytes()
 
 
 def print_report(report, *, partial: bool) -> None:

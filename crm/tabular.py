@@ -7,6 +7,7 @@ a semicolon or a tab. Reading detects all of these.
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from charset_normalizer import from_bytes
-from python_calamine import CalamineWorkbook
+
+from crm import spreadsheet
+from crm.spreadsheet import MAX_CELL_CHARS, LimitExceeded, SheetError
+
+# The csv module's limit is for the whole process; no other reader here wants longer cells.
+csv.field_size_limit(MAX_CELL_CHARS)
 
 
 class TableError(ValueError):
@@ -28,11 +34,20 @@ class Table:
 
 
 def read_table(content: bytes, filename: str) -> Table:
+    """The file's header and rows, read within the limits of ``crm.spreadsheet``."""
     suffix = Path(filename).suffix.lower()
-    if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
-        return _read_workbook(content)
-    if suffix in {".csv", ".txt", ".tsv", ""}:
-        return _read_csv(content)
+    try:
+        spreadsheet.check_size(len(content))
+        if suffix in {".xlsx", ".xlsm"}:
+            return _table(spreadsheet.read_xlsx_rows(content))
+        if suffix in {".xls", ".ods"}:
+            # Their reader builds the whole grid a file declares, so a hostile file could
+            # exhaust memory: only XLSX is read, as a stream.
+            raise TableError(f"'{suffix}' files are not read: save the file as .xlsx or .csv")
+        if suffix in {".csv", ".txt", ".tsv", ""}:
+            return _read_csv(content)
+    except (LimitExceeded, SheetError) as error:
+        raise TableError(str(error)) from None
     raise TableError(f"unsupported file type '{suffix}': use .csv or .xlsx")
 
 
@@ -78,26 +93,22 @@ def _read_csv(content: bytes) -> Table:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _table(reader)
-    except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
+        return _table(_csv_rows(reader))
+    except csv.Error as error:  # a cell longer than the field limit, a broken quote
         raise TableError(f"cannot read the file as CSV: {error}") from None
 
 
-def _read_workbook(content: bytes) -> Table:
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-    except Exception as error:  # calamine raises its own types for corrupt files
-        raise TableError(f"cannot read the workbook: {error}") from None
-    return _table(rows)
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[Any]]]:
+    """Numbered records within the row and column caps (the field cap is the csv module's)."""
+    for number, row in enumerate(reader, start=1):
+        spreadsheet.check_extent(number, len(row), "the file")
+        yield number, row
 
 
-def _table(rows: Iterable[Sequence[Any]]) -> Table:
-    iterator: Iterator[Sequence[Any]] = iter(rows)
+def _table(rows: Iterable[tuple[int, Sequence[Any]]]) -> Table:
     headers: list[str] | None = None
     data: list[tuple[int, list[Any]]] = []
-    for number, row in enumerate(iterator, start=1):
+    for number, row in rows:
         cells = [_clean(cell) for cell in row]
         if headers is None:
             if any(cell not in (None, "") for cell in cells):
@@ -143,25 +154,58 @@ def table_bytes(file_format: str, headers: list[str], rows: Iterable[Sequence[An
     raise TableError(f"unsupported file type '{file_format}': use csv or xlsx")
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and WPS (OWASP, "CSV
+# Injection"): exported text that starts so is prefixed with a quote and kept as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Control characters an XLSX cell cannot hold (openpyxl refuses them); tab, newline and
+# carriage return it can.
+UNSAFE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_text(text: str) -> str:
+    """Text as an export writes it: never read as a formula, no control characters."""
+    text = UNSAFE_CONTROLS.sub("\ufffd", text)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_bytes(headers: list[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows([_plain(cell) for cell in row] for row in rows)
+    writer.writerow([safe_text(header) for header in headers])
+    writer.writerows([_exported(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
 def xlsx_bytes(headers: list[str], rows: Iterable[Sequence[Any]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(headers)
+
+    def cells(values: Iterable[Any]) -> list[Any]:
+        row = []
+        for value in values:
+            value = _exported(value)
+            if isinstance(value, str):
+                # A string cell, never a formula: openpyxl takes any "=…" value for one.
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+            row.append(value)
+        return row
+
+    sheet.append(cells(headers))
     for row in rows:
-        sheet.append([_plain(cell) for cell in row])
+        sheet.append(cells(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _exported(cell: Any) -> Any:
+    cell = _plain(cell)
+    return safe_text(cell) if isinstance(cell, str) else cell
 
 
 def _plain(cell: Any) -> Any:

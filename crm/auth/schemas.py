@@ -2,18 +2,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crm.auth.models import Role
 from crm.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from crm.fields import InputModel
 
 Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 
 
-class UserCreate(BaseModel):
+class UserCreate(InputModel):
     username: str = Username
     full_name: str = Field(default="", max_length=100)
     role: Role
     password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(InputModel):
     version: int
     full_name: str | None = Field(default=None, max_length=100)
     role: Role | None = None
@@ -21,7 +22,7 @@ class UserUpdate(BaseModel):
     password: str | None = Field(default=None, min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(InputModel):
     """A user's change of their own password: at least 10 characters, not easy to guess."""
 
     old_password: str = Field(max_length=MAX_LENGTH)

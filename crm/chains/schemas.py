@@ -3,6 +3,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.chains.models import Stage
+from crm.fields import InputModel
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 # A segment reference: "segment-code" within the chain at hand, or "chain-code:segment-code".
@@ -17,7 +18,7 @@ SegmentRef = Annotated[
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class SegmentFile(BaseModel):
+class SegmentFile(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Code
@@ -28,14 +29,14 @@ class SegmentFile(BaseModel):
     products: list[Annotated[str, Field(max_length=200)]] = []
 
 
-class LinkFile(BaseModel):
+class LinkFile(InputModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: SegmentRef = Field(alias="from")
     to: SegmentRef
 
 
-class ChainFile(BaseModel):
+class ChainFile(InputModel):
     """A chain file: what POST /api/chains takes and /export gives back."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,7 +50,7 @@ class ChainFile(BaseModel):
     links: list[LinkFile] = Field(default_factory=list, max_length=20_000)
 
 
-class ChainUpdate(BaseModel):
+class ChainUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int

@@ -6,7 +6,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from crm.companies.models import ParkLevel, Tag
-from crm.fields import SegmentKey
+from crm.fields import InputModel, SegmentKey
 
 
 def normalise_name(name: str) -> str:
@@ -26,7 +26,7 @@ CreditCode = Annotated[str, Field(max_length=40), AfterValidator(valid_credit_co
 Text50 = Annotated[str, Field(max_length=50)]
 
 
-class CompanyCreate(BaseModel):
+class CompanyCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -42,7 +42,7 @@ class CompanyCreate(BaseModel):
     listing: Annotated[str, Field(max_length=100)] | None = None
 
 
-class CompanyUpdate(BaseModel):
+class CompanyUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int
@@ -76,7 +76,7 @@ class CompanyPublic(BaseModel):
     version: int
 
 
-class ParkCreate(BaseModel):
+class ParkCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -86,7 +86,7 @@ class ParkCreate(BaseModel):
     description: Annotated[str, Field(max_length=10_000)] | None = None
 
 
-class ParkUpdate(BaseModel):
+class ParkUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.fields import InputModel
 from crm.leads.models import Stage
 
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
@@ -110,7 +111,7 @@ class TaskForceTarget(TargetValues):
     task_force_id: int
 
 
-class TargetsIn(BaseModel):
+class TargetsIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     overall: TargetValues = Field(default_factory=TargetValues)

@@ -8,12 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from crm.auth.models import User
 from crm.chains.models import Segment
 from crm.companies.models import Company
 from crm.companies.schemas import CreditCode
+from crm.fields import InputModel, LongText
 from crm.importing import (
     ImportReport,
     parse_date,
@@ -82,7 +83,7 @@ SOURCE_NAMES = {
 IMPORTABLE = frozenset(s for s in PIPELINE if RANK[s] < RANK[Stage.signed])
 
 
-class LeadRowData(BaseModel):
+class LeadRowData(InputModel):
     """One row's values; a field is set only when its cell is not blank."""
 
     model_config = ConfigDict(extra="forbid")
@@ -99,7 +100,7 @@ class LeadRowData(BaseModel):
     expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     next_follow_up: dt.date | None = None
     stage: Stage | None = None
-    notes: Annotated[str, Field(max_length=10_000)] | None = None
+    notes: LongText | None = None
 
 
 @dataclass

@@ -3,11 +3,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.fields import LongText, SegmentKey
+from crm.fields import InputModel, LongText, SegmentKey
 from crm.leads.models import Priority, Source, Stage, VisitStatus
 
 
-class LeadCreate(BaseModel):
+class LeadCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     company_id: int
@@ -24,7 +24,7 @@ class LeadCreate(BaseModel):
     notes: LongText | None = None
 
 
-class LeadUpdate(BaseModel):
+class LeadUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int
@@ -39,7 +39,7 @@ class LeadUpdate(BaseModel):
     notes: LongText | None = None
 
 
-class StageMove(BaseModel):
+class StageMove(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     stage: Stage | Literal["resume"] = Field(
@@ -114,7 +114,7 @@ class StageMoved(LeadDetail):
     project_id: int | None = None
 
 
-class VisitCreate(BaseModel):
+class VisitCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     lead_id: int
@@ -128,7 +128,7 @@ class VisitCreate(BaseModel):
     status: VisitStatus = VisitStatus.planned
 
 
-class VisitUpdate(BaseModel):
+class VisitUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int
@@ -161,7 +161,7 @@ class VisitPublic(BaseModel):
     version: int
 
 
-class LeadFilters(BaseModel):
+class LeadFilters(InputModel):
     """What GET /api/leads and its export select (query parameters)."""
 
     q: str | None = Field(None, description="text in the company name")

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.fields import LongText
+from crm.fields import InputModel, LongText
 from crm.leads.models import Stage
 from crm.leads.schemas import CompanyRef, TaskForceRef
 from crm.projects.models import CardStatus, IncentiveType
@@ -14,14 +14,14 @@ Jobs = Annotated[int, Field(ge=0, le=10_000_000)]
 Link = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^(https?://|/)\S+$")]
 
 
-class PlanningLink(BaseModel):
+class PlanningLink(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Annotated[str, Field(min_length=1, max_length=200)]
     url: Link
 
 
-class Assessment(BaseModel):
+class Assessment(InputModel):
     """The think-tank assessment (研判报告)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -32,7 +32,7 @@ class Assessment(BaseModel):
     attachment: Link | None = None
 
 
-class ProjectUpdate(BaseModel):
+class ProjectUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int
@@ -53,7 +53,7 @@ class ProjectUpdate(BaseModel):
     notes: LongText | None = None
 
 
-class FundingCreate(BaseModel):
+class FundingCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     date: dt.date
@@ -74,7 +74,7 @@ class FundingRecorded(FundingPublic):
     investment_in_place: float
 
 
-class IncentiveIn(BaseModel):
+class IncentiveIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     id: int | None = Field(default=None, description="keep and update this incentive")
@@ -85,7 +85,7 @@ class IncentiveIn(BaseModel):
     honoured_amount: Money | None = None
 
 
-class PolicyPut(BaseModel):
+class PolicyPut(InputModel):
     """The whole policy package: incentives with an ``id`` are kept, new ones added,
     the ones left out removed."""
 
@@ -95,7 +95,7 @@ class PolicyPut(BaseModel):
     incentives: list[IncentiveIn] = Field(max_length=100)
 
 
-class IncentivePatch(BaseModel):
+class IncentivePatch(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(description="the project's version")
@@ -139,7 +139,7 @@ class SpecialistChangePublic(BaseModel):
     reason: str | None
 
 
-class GreenCardUpdate(BaseModel):
+class GreenCardUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(description="the card's version")

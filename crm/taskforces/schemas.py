@@ -2,12 +2,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crm.fields import InputModel
 from crm.taskforces.models import TaskForceKind
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class TaskForceCreate(BaseModel):
+class TaskForceCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
@@ -19,7 +20,7 @@ class TaskForceCreate(BaseModel):
     description: Annotated[str, Field(max_length=10_000)] | None = None
 
 
-class TaskForceUpdate(BaseModel):
+class TaskForceUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int

@@ -3,14 +3,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crm.fields import LongText
+from crm.fields import InputModel, LongText
 from crm.tickets.models import TicketCategory, TicketPriority, TicketStatus
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Satisfaction = Annotated[int, Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")]
 
 
-class TicketCreate(BaseModel):
+class TicketCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     category: TicketCategory
@@ -22,7 +22,7 @@ class TicketCreate(BaseModel):
     )
 
 
-class TicketUpdate(BaseModel):
+class TicketUpdate(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int

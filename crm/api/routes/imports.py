@@ -13,10 +13,11 @@ from crm.companies import importer as company_importer
 from crm.errors import Invalid
 from crm.importing import ImportRefused, ImportReport
 from crm.leads import importer as lead_importer
+from crm.spreadsheet import MAX_FILE_BYTES
 
 router = APIRouter(prefix="/import", tags=["imports"])
 
-MAX_UPLOAD = 64 * 1024 * 1024
+MAX_UPLOAD = MAX_FILE_BYTES
 Partial = Annotated[bool, Query(description="import the good rows even if some are bad")]
 REFUSED = {422: {"description": "refused, nothing written: the report is the `detail`"}}
 
