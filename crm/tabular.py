@@ -25,13 +25,17 @@ class TableError(ValueError):
 class Table:
     headers: list[str]
     rows: list[tuple[int, list[Any]]]  # (row number in the file, 1-based; cells)
+    sheet: str | None = None  # the workbook sheet read (None for CSV)
 
 
-def read_table(content: bytes, filename: str) -> Table:
+def read_table(content: bytes, filename: str, sheet: str | None = None) -> Table:
+    """The file's header row and data rows; of a workbook, ``sheet`` (by default the first)."""
     suffix = Path(filename).suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls", ".ods"}:
-        return _read_workbook(content)
+        return _read_workbook(content, sheet)
     if suffix in {".csv", ".txt", ".tsv", ""}:
+        if sheet is not None:
+            raise TableError(f"a {suffix or 'text'} file has no sheets: leave out the sheet")
         return _read_csv(content)
     raise TableError(f"unsupported file type '{suffix}': use .csv or .xlsx")
 
@@ -83,14 +87,29 @@ def _read_csv(content: bytes) -> Table:
         raise TableError(f"cannot read the file as CSV: {error}") from None
 
 
-def _read_workbook(content: bytes) -> Table:
+def _read_workbook(content: bytes, sheet_name: str | None = None) -> Table:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        names = list(workbook.sheet_names)
     except Exception as error:  # calamine raises its own types for corrupt files
         raise TableError(f"cannot read the workbook: {error}") from None
-    return _table(rows)
+    listed = ", ".join(f"'{name}'" for name in names)
+    if sheet_name is not None and sheet_name not in names:
+        raise TableError(f"the workbook has no sheet '{sheet_name}': its sheets are {listed}")
+    name = sheet_name if sheet_name is not None else (names[0] if names else None)
+    if name is None:
+        raise TableError("the workbook has no sheets")
+    try:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as error:
+        raise TableError(f"cannot read the workbook: {error}") from None
+    try:
+        table = _table(rows)
+    except TableError:
+        others = "" if len(names) == 1 else f"; the workbook's sheets are {listed}: pick one"
+        raise TableError(f"sheet '{name}' (the one read) has no header row{others}") from None
+    table.sheet = name
+    return table
 
 
 def _table(rows: Iterable[Sequence[Any]]) -> Table:
