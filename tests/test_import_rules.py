@@ -13,6 +13,8 @@ from sqlalchemy import select
 from crm.companies.importer import import_companies
 from crm.companies.models import Company
 from crm.db import transaction
+from crm.leads.importer import import_leads
+from crm.leads.models import Lead
 from tests.factories import chain_file, company, credit_code
 from tests.test_company_import import crm as crm  # noqa: F401 (fixture)
 from tests.test_company_import import csv_text
@@ -250,3 +252,23 @@ def test_a_second_company_of_the_same_name_without_credit_code_is_409(staff):
     assert renamed.status_code == 409, renamed.text
     with_code = company("云江同名有限公司", credit_code=credit_code(77))
     assert staff.post("/api/companies", json=with_code).status_code == 201
+
+
+def test_four_concurrent_lead_imports_store_each_new_company_and_lead_once(db, chain):
+    rows = [[f"线索并发{n:03d}有限公司", "new-display:panel"] for n in range(300)]
+    content = csv_text(["企业名称", "所属环节"], rows).encode("utf-8-sig")
+    start = threading.Barrier(4)
+    reports: list = []
+
+    def run_import() -> None:
+        start.wait()
+        with transaction(db) as session:
+            reports.append(import_leads(session, content, "leads.csv"))
+
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(run_import) for _ in range(4)]:
+            future.result()
+    assert sum(report.created for report in reports) == 300
+    with db() as session:
+        assert len(session.scalars(select(Company.name)).all()) == 300
+        assert len(session.scalars(select(Lead.id)).all()) == 300

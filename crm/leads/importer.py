@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import User
 from crm.chains.models import Segment
-from crm.companies.importer import match_company
+from crm.companies.importer import WRITE_ATTEMPTS, match_company
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
+from crm.db import take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
@@ -84,6 +86,33 @@ def import_leads(
     segments = SegmentNames(session, table, columns.get("segment"), many=False)
     rows = parse_rows(table, columns, header, report, segments.parse)
     rows = _resolve_references(session, rows, segments.by_key, header, report)
+    # As for companies (``crm.companies.importer._write``): an import running at the same
+    # time may store some of the same new companies first; then we plan again on what it stored.
+    take_write_lock(session, Company.__tablename__)
+    checked = list(report.errors)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        report.errors[:] = checked
+        try:
+            with session.begin_nested():
+                return _plan_and_write(
+                    session, rows, header, report, partial=partial, by=by, progress=progress
+                )
+        except IntegrityError:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _plan_and_write(
+    session: Session,
+    rows: list[LeadRow],
+    header: dict[str, str],
+    report: ImportReport,
+    *,
+    partial: bool,
+    by: str | None,
+    progress: Progress | None,
+) -> ImportReport:
     plans, rows = _plan(session, rows, header, report)
     count_refused(report)
     if report.errors and not partial:
