@@ -152,19 +152,39 @@ def import_chain(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     typer.echo(f"imported {summary}")
 
 
+IgnoreColumn = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore-column",
+        help="a column of the file to leave out (repeatable); other unknown columns refuse it",
+    ),
+]
+Sheet = Annotated[
+    str | None, typer.Option("--sheet", help="the workbook sheet to read (default: the first)")
+]
+
+
 @import_app.command("companies")
 def import_companies(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     partial: Annotated[
         bool, typer.Option("--partial", help="import the good rows even if some are bad")
     ] = False,
+    ignore_column: IgnoreColumn = None,
+    sheet: Sheet = None,
 ) -> None:
     """Import companies from CSV or XLSX (English or Chinese headers); duplicates merge."""
     from crm.companies.importer import import_companies as run_import
 
     with progress_bar("导入企业") as progress, unit_of_work() as session:
         report = run_import(
-            session, read_table_file(file), file.name, partial=partial, progress=progress
+            session,
+            read_table_file(file),
+            file.name,
+            partial=partial,
+            ignore=ignore_column or (),
+            sheet=sheet,
+            progress=progress,
         )
     print_report(report, partial=partial)
 
@@ -175,6 +195,8 @@ def import_leads(
     partial: Annotated[
         bool, typer.Option("--partial", help="import the good rows even if some are bad")
     ] = False,
+    ignore_column: IgnoreColumn = None,
+    sheet: Sheet = None,
 ) -> None:
     """Import leads from CSV or XLSX (English or Chinese headers); duplicates merge.
 
@@ -186,7 +208,13 @@ def import_leads(
 
     with progress_bar("导入线索") as progress, unit_of_work() as session:
         report = run_import(
-            session, read_table_file(file), file.name, partial=partial, progress=progress
+            session,
+            read_table_file(file),
+            file.name,
+            partial=partial,
+            ignore=ignore_column or (),
+            sheet=sheet,
+            progress=progress,
         )
     print_report(report, partial=partial)
 
@@ -203,10 +231,17 @@ def read_table_file(file: Path) -> bytes:
 
 
 def print_report(report, *, partial: bool) -> None:
-    """Print an import report; exit non-zero when the file had bad rows."""
+    """Print an import report; exit non-zero when the file or some of its rows were bad."""
+    if report.sheet is not None:
+        typer.echo(f"sheet read: {report.sheet}", err=True)
     for error in report.errors:
         column = f" [{error.column}]" if error.column else ""
         typer.secho(f"row {error.row}{column}: {error.message}", err=True, fg=typer.colors.RED)
+    if report.file_refused:
+        fail("refused: the file as a whole (see above); no row was read, nothing was imported")
+    typer.echo(f"columns read: {', '.join(report.columns)}")
+    if report.ignored:
+        typer.echo(f"columns ignored: {', '.join(report.ignored)}")
     if report.errors and not partial:
         fail(f"refused: {report.refused} of {report.rows} rows are bad; nothing was imported")
     if report.errors and not report.applied:

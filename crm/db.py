@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import DateTime, Integer, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -95,6 +95,18 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def take_write_lock(session: Session, table: str) -> None:
+    """On SQLite, take the database's write lock now, before reading what will be written.
+
+    SQLite has one writer at a time, and a transaction that read before another one committed
+    cannot write after it ("database is locked"). Taking the lock first makes a read-then-write
+    step wait its turn instead (up to the busy timeout). PostgreSQL locks rows, not the
+    database: nothing to do there; its unique indexes settle races.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))  # writes nothing
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -1,13 +1,17 @@
 """What every file import shares: header aliases, cell parsing, the row-by-row report."""
 
+import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.orm import Session
 
+from crm.chains import service as chain_service
+from crm.chains.models import Segment
 from crm.errors import DomainError
 from crm.tabular import Table, TableError, read_table
 
@@ -32,6 +36,14 @@ class ImportReport(BaseModel):
     merged: int = 0
     refused: int = Field(0, description="rows left out because of errors")
     applied: bool = Field(False, description="whether anything was written")
+    file_refused: bool = Field(
+        False,
+        description="the file was refused as a whole (unreadable, or a column missing or "
+        "unknown) before its rows were checked",
+    )
+    sheet: str | None = Field(None, description="the workbook sheet read (None for CSV)")
+    columns: list[str] = Field([], description="the file's columns that were read")
+    ignored: list[str] = Field([], description="the file's columns ignored, as asked")
     errors: list[RowError] = []
 
 
@@ -192,20 +204,110 @@ def open_table(
     aliases: dict[str, tuple[str, ...]],
     required: tuple[str, ...],
     report: ImportReport,
+    *,
+    ignore: Iterable[str] = (),
+    sheet: str | None = None,
 ) -> tuple[Table, dict[str, int]] | None:
-    """Read the file and find its columns; on failure, say why in the report and give None."""
+    """Read the file and find its columns; on failure, say why in the report and give None.
+
+    Every column must be one we know or one the user chose to ignore: a misspelled header
+    would otherwise drop that column's data from every row without a word.
+    """
     try:
-        table = read_table(content, filename)
+        table = read_table(content, filename, sheet)
     except TableError as error:
         report.errors.append(RowError(row=1, column=None, message=str(error)))
+        report.file_refused = True
         return None
+    report.sheet = table.sheet
     report.rows = len(table.rows)
     columns = map_headers(table.headers, aliases)
+    report.columns = [table.headers[index] for index in sorted(columns.values())]
+    _check_other_columns(table, columns, aliases, {header_key(name) for name in ignore}, report)
     for name in required:
         if name not in columns:
             message = f"no {name} column ({' / '.join(aliases[name][:3])})"
             report.errors.append(RowError(row=1, column=None, message=message))
-    return None if report.errors else (table, columns)
+    if report.errors:
+        report.file_refused = True
+        return None
+    return table, columns
+
+
+def _check_other_columns(
+    table: Table,
+    columns: dict[str, int],
+    aliases: dict[str, tuple[str, ...]],
+    ignore: set[str],
+    report: ImportReport,
+) -> None:
+    """Report every column that is neither read nor ignored; list the ignored ones."""
+    read = set(columns.values())
+    known = [alias for names in aliases.values() for alias in names]
+    by_key = {header_key(alias): field for field, names in aliases.items() for alias in names}
+    for index, header in enumerate(table.headers):
+        if index in read:
+            continue
+        if header_key(header) in ignore:
+            report.ignored.append(header)
+        elif not header:
+            if any(
+                index < len(cells) and cells[index] not in (None, "") for _, cells in table.rows
+            ):
+                message = f"column {index + 1} has no header but holds data: name it or delete it"
+                report.errors.append(RowError(row=1, column=None, message=message))
+        elif header_key(header) in by_key:
+            field = by_key[header_key(header)]
+            first = table.headers[columns[field]]
+            message = f"column '{header}' repeats '{first}' (both are {field}): keep one"
+            report.errors.append(RowError(row=1, column=header, message=message))
+        else:
+            report.errors.append(RowError(row=1, column=header, message=_unknown(header, known)))
+
+
+def _unknown(header: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(header, known, n=3, cutoff=0.5)
+    if not close:
+        close = difflib.get_close_matches(header_key(header), known, n=3, cutoff=0.5)
+    hint = f" (did you mean {' or '.join(repr(name) for name in close)}?)" if close else ""
+    return (
+        f"unknown column '{header}'{hint}: rename it, or ignore it explicitly "
+        "(--ignore-column NAME / ignore_column=NAME) to import the file without it"
+    )
+
+
+class SegmentNames:
+    """A file's segment cells looked up in one go (codes or Chinese names, see
+    ``chain_service.find_segments``): each part of a cell becomes its ``chain:segment`` code,
+    or a ``ValueError`` saying why it cannot."""
+
+    def __init__(self, session: Session, table: Table, index: int | None, *, many: bool):
+        self.many = many
+        parts: set[str] = set()
+        if index is not None:
+            for _, cells in table.rows:
+                parts.update(self._parts(cells[index] if index < len(cells) else None))
+        self.found, self.problems = chain_service.find_segments(session, parts)
+        self.by_key = {self.key(segment): segment for segment in self.found.values()}
+
+    @staticmethod
+    def key(segment: Segment) -> str:
+        return f"{segment.chain.code}:{segment.code}"
+
+    def _parts(self, cell: Any) -> list[str]:
+        if self.many:
+            return split_list(cell)
+        text = text_or_none(cell)
+        return [] if text is None else [text]
+
+    def parse(self, cell: Any) -> list[str] | str | None:
+        """The cell's segment codes (a list if ``many``, else one code or None)."""
+        parts = self._parts(cell)
+        problems = [self.problems[part] for part in parts if part in self.problems]
+        if problems:
+            raise ValueError("; ".join(problems))
+        keys = list(dict.fromkeys(self.key(self.found[part]) for part in parts))
+        return keys if self.many else (keys[0] if keys else None)
 
 
 def count_refused(report: ImportReport) -> None:

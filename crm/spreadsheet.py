@@ -122,16 +122,34 @@ def _new_parser() -> expat.XMLParserType:
     return expat.ParserCreate(namespace_separator="}")
 
 
-def read_xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
-    """The first sheet's rows as ``(row number, cells)``, rows without cells left out."""
+def _open(content: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, ValueError) as error:
         raise SheetError(f"not a workbook ({error})") from None
-    with archive:
-        check_archive(archive)
+    check_archive(archive)
+    return archive
+
+
+def sheet_names(content: bytes) -> list[str]:
+    """The workbook's sheets, in order (from its directory and workbook part only)."""
+    with _open(content) as archive:
         try:
-            sheet_path = _first_sheet_path(archive)
+            return [name for name, _path in _sheets(archive)]
+        except (zipfile.BadZipFile, KeyError, expat.ExpatError, EOFError, OSError) as error:
+            raise SheetError(f"cannot read the workbook: {error}") from None
+
+
+def read_xlsx_rows(content: bytes, sheet: str | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """The rows of a sheet (by default the first) as ``(row number, cells)``, rows without
+    cells left out."""
+    with _open(content) as archive:
+        try:
+            sheets = _sheets(archive)
+            paths = dict(sheets)
+            if sheet is not None and sheet not in paths:
+                raise SheetError(f"the workbook has no sheet '{sheet}'")
+            sheet_path = paths[sheet] if sheet is not None else sheets[0][1]
             strings = _shared_strings(archive)
             date_styles = _date_styles(archive)
             with archive.open(sheet_path) as stream:
@@ -140,35 +158,40 @@ def read_xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
             raise SheetError(f"cannot read the workbook: {error}") from None
 
 
-def _first_sheet_path(archive: zipfile.ZipFile) -> str:
+def _sheets(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(name, part path) of every worksheet, in the workbook's order."""
     names = set(archive.namelist())
-    first: dict[str, str] = {}
+    listed: list[tuple[str, str]] = []  # (sheet name, relationship id)
     targets: dict[str, str] = {}
 
-    def on_sheet(name, attrs):
+    def on_element(name, attrs):
         local = _local(name)
-        if local == "sheet" and "id" not in first:
-            for key, value in attrs.items():
-                if _local(key) == "id":
-                    first["id"] = value
+        if local == "sheet":
+            rel = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+            listed.append((attrs.get("name", ""), rel))
         elif local == "Relationship":
             targets[attrs.get("Id", "")] = attrs.get("Target", "")
 
     if "xl/workbook.xml" in names and "xl/_rels/workbook.xml.rels" in names:
         for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
             parser = _new_parser()
-            parser.StartElementHandler = on_sheet
+            parser.StartElementHandler = on_element
             with archive.open(part) as stream:
                 _parse(stream, parser)
-        target = targets.get(first.get("id", ""), "")
-        if target:
-            path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            path = str(PurePosixPath(path))
-            if path in names:
-                return path
-    if "xl/worksheets/sheet1.xml" in names:
-        return "xl/worksheets/sheet1.xml"
-    raise SheetError("cannot read the workbook: it has no worksheet")
+    sheets = []
+    for sheet_name, rel in listed:
+        target = targets.get(rel, "")
+        if not target:
+            continue
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        path = str(PurePosixPath(path))
+        if path in names:
+            sheets.append((sheet_name, path))
+    if not sheets and "xl/worksheets/sheet1.xml" in names:
+        sheets.append(("Sheet1", "xl/worksheets/sheet1.xml"))
+    if not sheets:
+        raise SheetError("cannot read the workbook: it has no worksheet")
+    return sheets
 
 
 def _shared_strings(archive: zipfile.ZipFile) -> list[str]:

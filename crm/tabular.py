@@ -31,20 +31,24 @@ class TableError(ValueError):
 class Table:
     headers: list[str]
     rows: list[tuple[int, list[Any]]]  # (row number in the file, 1-based; cells)
+    sheet: str | None = None  # the workbook sheet read (None for CSV)
 
 
-def read_table(content: bytes, filename: str) -> Table:
-    """The file's header and rows, read within the limits of ``crm.spreadsheet``."""
+def read_table(content: bytes, filename: str, sheet: str | None = None) -> Table:
+    """The file's header and rows, read within the limits of ``crm.spreadsheet``; of a
+    workbook, ``sheet`` (by default the first)."""
     suffix = Path(filename).suffix.lower()
     try:
         spreadsheet.check_size(len(content))
         if suffix in {".xlsx", ".xlsm"}:
-            return _table(spreadsheet.read_xlsx_rows(content))
+            return _read_workbook(content, sheet)
         if suffix in {".xls", ".ods"}:
             # Their reader builds the whole grid a file declares, so a hostile file could
             # exhaust memory: only XLSX is read, as a stream.
             raise TableError(f"'{suffix}' files are not read: save the file as .xlsx or .csv")
         if suffix in {".csv", ".txt", ".tsv", ""}:
+            if sheet is not None:
+                raise TableError(f"a {suffix or 'text'} file has no sheets: leave out the sheet")
             return _read_csv(content)
     except (LimitExceeded, SheetError) as error:
         raise TableError(str(error)) from None
@@ -103,6 +107,21 @@ def _csv_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[Any]]]:
     for number, row in enumerate(reader, start=1):
         spreadsheet.check_extent(number, len(row), "the file")
         yield number, row
+
+
+def _read_workbook(content: bytes, sheet_name: str | None = None) -> Table:
+    names = spreadsheet.sheet_names(content)
+    listed = ", ".join(f"'{name}'" for name in names)
+    if sheet_name is not None and sheet_name not in names:
+        raise TableError(f"the workbook has no sheet '{sheet_name}': its sheets are {listed}")
+    name = sheet_name if sheet_name is not None else names[0]
+    try:
+        table = _table(spreadsheet.read_xlsx_rows(content, name))
+    except TableError:
+        others = "" if len(names) == 1 else f"; the workbook's sheets are {listed}: pick one"
+        raise TableError(f"sheet '{name}' (the one read) has no header row{others}") from None
+    table.sheet = name
+    return table
 
 
 def _table(rows: Iterable[tuple[int, Sequence[Any]]]) -> Table:

@@ -467,6 +467,10 @@ def test_csv_flavours_upload_through_the_api(world, staff, encode, headers):
         "merged": 1,
         "refused": 0,
         "applied": True,
+        "file_refused": False,
+        "sheet": None,
+        "columns": headers,
+        "ignored": [],
         "errors": [],
     }
     assert_imported(staff)
@@ -570,6 +574,7 @@ def test_company_import_through_the_api(staff, table_counts):
     report = refused.json()["detail"]
     assert {(e["row"], e["column"]) for e in report["errors"]} == {
         (4, "统一社会信用代码"),
+        (4, "所属环节"),  # segments are looked up with the other cells: every bad cell shows
     }
     assert report["applied"] is False
     assert table_counts() == before
@@ -604,8 +609,8 @@ def test_every_bad_cell_of_a_row_is_reported(crm, world, tmp_path, table_counts)
             priority="D",
             expected_investment="很多",
         ),
-        # row 3: a segment without its chain (so also missing to validation) and a bad date
-        row(company="武汉锐拓光电有限公司", segment="panel", next_follow_up="下周"),
+        # row 3: a segment no chain has (so also missing to validation) and a bad date
+        row(company="武汉锐拓光电有限公司", segment="nowhere", next_follow_up="下周"),
     ]
     source = tmp_path / "bad.csv"
     source.write_text(csv_text(ZH, rows), encoding="utf-8-sig")
@@ -620,7 +625,7 @@ def test_every_bad_cell_of_a_row_is_reported(crm, world, tmp_path, table_counts)
         "row 3 [所属环节]",
         "row 3 [下次跟进]",
     ], result.stderr
-    assert "'panel' must name its chain" in result.stderr
+    assert "unknown segment 'nowhere'" in result.stderr
     assert "required" not in result.stderr  # the unparsed segment is not also "missing"
     assert table_counts() == before
 

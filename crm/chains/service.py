@@ -1,5 +1,6 @@
 """Chain maps: create from a chain file, read, export, change, delete."""
 
+import unicodedata
 from collections.abc import Iterable
 
 import networkx as nx
@@ -179,6 +180,62 @@ def resolve_segments(session: Session, refs: Iterable[str], *, field: str) -> di
     if missing:
         raise Invalid(field, f"unknown segment {', '.join(repr(m) for m in sorted(missing))}")
     return {ref: found[key] for ref, key in wanted.items()}
+
+
+def find_segments(session: Session, refs: Iterable[str]) -> tuple[dict[str, Segment], dict]:
+    """Segments as people name them in registers, in one query: ``(found, problems)``.
+
+    A reference is ``chain:segment``, each part a code or a name (``robotics:reducer``,
+    ``机器人:精密减速器``, a full-width ``：`` too), or a segment alone (code or name) when
+    one chain has it. ``problems`` maps each other reference to why: unknown, or ambiguous
+    with the candidates listed.
+    """
+    wanted = {ref: ref.replace("：", ":").strip() for ref in refs}
+    if not wanted:
+        return {}, {}
+    rows = session.execute(select(Chain, Segment).join(Segment, Segment.chain_id == Chain.id))
+    by_chain: dict[str, list[tuple[Chain, Segment]]] = {}
+    for chain, segment in rows:
+        for key in {chain.code, _name_key(chain.name)}:
+            by_chain.setdefault(key, []).append((chain, segment))
+    every = [pair for pairs in by_chain.values() for pair in pairs]
+    found: dict[str, Segment] = {}
+    problems: dict[str, str] = {}
+    for ref, text in wanted.items():
+        chain_part, sep, segment_part = text.rpartition(":")
+        if sep:
+            pool = by_chain.get(chain_part.strip()) or by_chain.get(_name_key(chain_part), [])
+            if not pool:
+                problems[ref] = f"unknown chain '{chain_part.strip()}' in '{ref}'"
+                continue
+        else:
+            pool = every
+        matches = _matching_segments(pool, segment_part.strip())
+        if len(matches) == 1:
+            found[ref] = matches[0][1]
+        elif not matches:
+            problems[ref] = f"unknown segment '{ref}'"
+        else:
+            listed = ", ".join(
+                f"{c.code}:{s.code} ({c.name}:{s.name})"
+                for c, s in sorted(matches, key=lambda m: (m[0].code, m[1].code))
+            )
+            problems[ref] = f"'{ref}' is ambiguous: name one of {listed}"
+    return found, problems
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _matching_segments(pool: list[tuple[Chain, Segment]], part: str) -> list[tuple[Chain, Segment]]:
+    """The segments whose code is ``part``; failing that, those whose name is ``part``."""
+    unique = {segment.id: (chain, segment) for chain, segment in pool}
+    by_code = [pair for pair in unique.values() if pair[1].code == part]
+    if by_code:
+        return by_code
+    key = _name_key(part)
+    return [pair for pair in unique.values() if _name_key(pair[1].name) == key]
 
 
 def segment_keys(session: Session, segment_ids: Iterable[int]) -> dict[int, str]:

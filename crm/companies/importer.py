@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from crm.chains import service as chain_service
 from crm.chains.models import Segment
 from crm.companies.models import Company, CompanyTag, Park, Tag
 from crm.companies.schemas import CompanyCreate, normalise_name
+from crm.db import take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
     RowError,
+    SegmentNames,
     chunks,
     count_refused,
     open_table,
@@ -123,16 +125,19 @@ def import_companies(
     filename: str,
     *,
     partial: bool = False,
+    ignore: Iterable[str] = (),
+    sheet: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate the whole file, then write all of it (or, if ``partial``, its good rows)."""
     report = ImportReport()
-    opened = open_table(content, filename, COLUMNS, ("name",), report)
+    opened = open_table(content, filename, COLUMNS, ("name",), report, ignore=ignore, sheet=sheet)
     if opened is None:
         return report
     table, columns = opened
-    rows = _parse_rows(table, columns, report)
-    rows = _resolve_references(session, rows, table, columns, report)
+    segments = SegmentNames(session, table, columns.get("segments"), many=True)
+    rows = _parse_rows(table, columns, report, {**_PARSERS, "segments": segments.parse})
+    rows = _resolve_references(session, rows, segments.by_key, table, columns, report)
     count_refused(report)
     if report.errors and not partial:
         return report
@@ -175,12 +180,14 @@ def export_rows(session: Session) -> tuple[list[str], Iterable[list[Any]]]:
     return headers, rows()
 
 
-def _parse_rows(table: Table, columns: dict[str, int], report: ImportReport) -> list[CompanyRow]:
+def _parse_rows(
+    table: Table, columns: dict[str, int], report: ImportReport, parsers: dict
+) -> list[CompanyRow]:
     header_of = {f: table.headers[i] for f, i in columns.items()}
     parsed: list[CompanyRow] = []
     for number, cells in table.rows:
         raw = {f: (cells[i] if i < len(cells) else None) for f, i in columns.items()}
-        data, errors = validate_row(number, raw, _PARSERS, CompanyCreate, header_of)
+        data, errors = validate_row(number, raw, parsers, CompanyCreate, header_of)
         if data is not None:
             parsed.append(CompanyRow(row=number, data=data))
         report.errors.extend(errors)
@@ -203,7 +210,7 @@ _PARSERS = {
     "credit_code": text_or_none,
     "province": text_or_none,
     "city": text_or_none,
-    "segments": split_list,
+    "segments": split_list,  # replaced per file by ``SegmentNames.parse``
     "tags": _parse_tags,
     "revenue": parse_number,
     "employees": parse_int,
@@ -216,23 +223,19 @@ _PARSERS = {
 def _resolve_references(
     session: Session,
     rows: list[CompanyRow],
+    segments: dict[str, Segment],
     table: Table,
     columns: dict[str, int],
     report: ImportReport,
 ) -> list[CompanyRow]:
-    """Attach segments and parks, looked up once for the whole file; drop rows naming unknowns."""
-    refs = {ref for row in rows for ref in row.data.segments}
-    segments = _segments_by_ref(session, refs)
+    """Attach segments (already looked up) and parks, looked up once for the whole file;
+    drop rows naming unknown parks."""
     park_names = {row.data.park for row in rows if row.data.park}
     parks = {p.name: p for p in session.scalars(select(Park).where(Park.name.in_(park_names)))}
     header = {f: table.headers[i] for f, i in columns.items()}
     good = []
     for row in rows:
         errors = []
-        unknown = [ref for ref in row.data.segments if ref not in segments]
-        if unknown:
-            message = f"unknown segment {', '.join(unknown)}"
-            errors.append(RowError(row=row.row, column=header.get("segments"), message=message))
         if row.data.park and row.data.park not in parks:
             message = f"unknown park '{row.data.park}'"
             errors.append(RowError(row=row.row, column=header.get("park"), message=message))
@@ -246,12 +249,6 @@ def _resolve_references(
         row.park = parks.get(row.data.park) if row.data.park else None
         good.append(row)
     return good
-
-
-def _segments_by_ref(session: Session, refs: set[str]) -> dict[str, Segment]:
-    keys = {ref: chain_service.split_ref(ref) for ref in refs}
-    found = chain_service.segments_by_key(session, {k for k in keys.values() if k[0]})
-    return {ref: found[key] for ref, key in keys.items() if key in found}
 
 
 def _identity(data: CompanyCreate) -> tuple[str, str]:
@@ -283,7 +280,31 @@ def _merge_duplicates(rows: list[CompanyRow]) -> list[CompanyRow]:
     return list(merged.values())
 
 
+WRITE_ATTEMPTS = 3
+
+
 def _write(session: Session, rows: list[CompanyRow], progress: Progress | None) -> tuple[int, int]:
+    """Create or merge every row's company; ``(created, merged)``.
+
+    The database holds each company once (unique credit code; unique normalised name among
+    companies without one). An import running at the same time may store some of the same
+    companies between our reading and our writing: its insert wins, ours fails on the unique
+    index, and we roll back to a savepoint, read again and merge into what it stored.
+    """
+    take_write_lock(session, Company.__tablename__)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                return _write_once(session, rows, progress)
+        except IntegrityError:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write_once(
+    session: Session, rows: list[CompanyRow], progress: Progress | None
+) -> tuple[int, int]:
     existing_by_code, existing_by_name = _existing(session, rows)
     created = merged = 0
     for done, row in enumerate(rows, start=1):

@@ -6,10 +6,12 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -80,6 +82,17 @@ class Company(VersionedMixin, Base):
     """A company (企业): a local firm or a target to attract."""
 
     __tablename__ = "company"
+    # A company's identity: its credit code (unique below) or, without one, its normalised
+    # name. Enforced here, so concurrent imports cannot store one company twice.
+    __table_args__ = (
+        Index(
+            "uq_company_name_key_without_credit_code",
+            "name_key",
+            unique=True,
+            sqlite_where=text("credit_code IS NULL"),
+            postgresql_where=text("credit_code IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))

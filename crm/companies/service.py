@@ -90,6 +90,8 @@ def list_companies(
 def create(session: Session, data: CompanyCreate) -> Company:
     if data.credit_code:
         _refuse_taken_credit_code(session, data.credit_code)
+    else:
+        _refuse_taken_name(session, normalise_name(data.name))
     company = Company(name=data.name, name_key=normalise_name(data.name))
     _apply(session, company, data.model_dump(exclude={"name"}))
     session.add(company)
@@ -103,6 +105,10 @@ def update(session: Session, company: Company, data: CompanyUpdate) -> Company:
     refuse_nulls(changes, "name", "is_local", "segments", "tags")
     if changes.get("credit_code") and changes["credit_code"] != company.credit_code:
         _refuse_taken_credit_code(session, changes["credit_code"])
+    name_key = normalise_name(changes.get("name", company.name))
+    credit_code = changes.get("credit_code", company.credit_code)
+    if not credit_code and (name_key != company.name_key or company.credit_code):
+        _refuse_taken_name(session, name_key, but=company.id)
     with session.no_autoflush:  # one UPDATE, so one version bump
         if "name" in changes:
             company.name_key = normalise_name(changes["name"])
@@ -166,6 +172,21 @@ def _refuse_taken_credit_code(session: Session, credit_code: str) -> None:
     owner = session.scalar(select(Company.id).where(Company.credit_code == credit_code))
     if owner is not None:
         raise Conflict(f"credit code {credit_code} already belongs to company {owner}")
+
+
+def _refuse_taken_name(session: Session, name_key: str, but: int | None = None) -> None:
+    """Without a credit code, a company is its name: refuse a second one of the same name."""
+    query = select(Company.id, Company.name).where(
+        Company.name_key == name_key, Company.credit_code.is_(None)
+    )
+    if but is not None:
+        query = query.where(Company.id != but)
+    owner = session.execute(query).first()
+    if owner is not None:
+        raise Conflict(
+            f"company {owner.id} ({owner.name}) has this name and no credit code: "
+            "give a credit code to tell them apart, or change that company"
+        )
 
 
 def _apply(session: Session, company: Company, changes: dict) -> None:

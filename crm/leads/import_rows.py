@@ -5,6 +5,7 @@ cell becomes a ``RowError`` naming the file's row and the column as the file spe
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -140,13 +141,6 @@ def stage_refusal(stage: Stage) -> str:
     )
 
 
-def _parse_segment(value: Any) -> str | None:
-    text = text_or_none(value)
-    if text is not None and ":" not in text:
-        raise ValueError(f"'{text}' must name its chain as 'chain:segment'")
-    return text
-
-
 _any_stage = _choice(
     {**{s.value: s for s in Stage}, **{name: s for s, name in STAGE_NAMES.items()}},
     "stage",
@@ -156,7 +150,7 @@ _PARSERS = {
     "company": text_or_none,
     "credit_code": text_or_none,
     "city": text_or_none,
-    "segment": _parse_segment,
+    "segment": text_or_none,  # replaced per file by ``SegmentNames.parse``
     "task_force": text_or_none,
     "owner": text_or_none,
     "priority": _choice({p.value: p for p in Priority}, "priority", "A, B or C"),
@@ -180,13 +174,21 @@ _PARSERS = {
 
 
 def parse_rows(
-    table: Table, columns: dict[str, int], header: dict[str, str], report: ImportReport
+    table: Table,
+    columns: dict[str, int],
+    header: dict[str, str],
+    report: ImportReport,
+    parse_segment: Callable[[Any], Any],
 ) -> list[LeadRow]:
-    """The good rows; every bad cell of every other row goes into the report."""
+    """The good rows; every bad cell of every other row goes into the report.
+
+    ``parse_segment`` turns a segment cell into its ``chain:segment`` code (names looked up
+    for the whole file first)."""
+    parsers = {**_PARSERS, "segment": parse_segment}
     parsed: list[LeadRow] = []
     for number, cells in table.rows:
         raw = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
-        data, errors = validate_row(number, raw, _PARSERS, LeadRowData, header)
+        data, errors = validate_row(number, raw, parsers, LeadRowData, header)
         if data is not None:
             parsed.append(LeadRow(row=number, data=data))
         report.errors.extend(errors)

@@ -14,18 +14,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import User
-from crm.chains import service as chain_service
 from crm.chains.models import Segment
-from crm.companies.importer import match_company
+from crm.companies.importer import WRITE_ATTEMPTS, match_company
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
+from crm.db import take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
     RowError,
+    SegmentNames,
     chunks,
     count_refused,
     open_table,
@@ -65,6 +67,8 @@ def import_leads(
     filename: str,
     *,
     partial: bool = False,
+    ignore: Iterable[str] = (),
+    sheet: str | None = None,
     progress: Progress | None = None,
     by: str | None = None,
 ) -> ImportReport:
@@ -74,13 +78,41 @@ def import_leads(
     by default the session's acting user.
     """
     report = ImportReport()
-    opened = open_table(content, filename, COLUMNS, REQUIRED, report)
+    opened = open_table(content, filename, COLUMNS, REQUIRED, report, ignore=ignore, sheet=sheet)
     if opened is None:
         return report
     table, columns = opened
     header = {name: table.headers[index] for name, index in columns.items()}
-    rows = parse_rows(table, columns, header, report)
-    rows = _resolve_references(session, rows, header, report)
+    segments = SegmentNames(session, table, columns.get("segment"), many=False)
+    rows = parse_rows(table, columns, header, report, segments.parse)
+    rows = _resolve_references(session, rows, segments.by_key, header, report)
+    # As for companies (``crm.companies.importer._write``): an import running at the same
+    # time may store some of the same new companies first; then we plan again on what it stored.
+    take_write_lock(session, Company.__tablename__)
+    checked = list(report.errors)
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        report.errors[:] = checked
+        try:
+            with session.begin_nested():
+                return _plan_and_write(
+                    session, rows, header, report, partial=partial, by=by, progress=progress
+                )
+        except IntegrityError:
+            if attempt == WRITE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _plan_and_write(
+    session: Session,
+    rows: list[LeadRow],
+    header: dict[str, str],
+    report: ImportReport,
+    *,
+    partial: bool,
+    by: str | None,
+    progress: Progress | None,
+) -> ImportReport:
     plans, rows = _plan(session, rows, header, report)
     count_refused(report)
     if report.errors and not partial:
@@ -133,12 +165,14 @@ def _number(value: float | None) -> float | int | None:
 
 
 def _resolve_references(
-    session: Session, rows: list[LeadRow], header: dict[str, str], report: ImportReport
+    session: Session,
+    rows: list[LeadRow],
+    segments: dict[str, Segment],
+    header: dict[str, str],
+    report: ImportReport,
 ) -> list[LeadRow]:
-    """Attach segments, task forces and owners, looked up once for the whole file."""
-    keys = {row.data.segment: chain_service.split_ref(row.data.segment) for row in rows}
-    found = chain_service.segments_by_key(session, set(keys.values()))
-    segments = {ref: found[key] for ref, key in keys.items() if key in found}
+    """Attach segments (already looked up), task forces and owners, looked up once for the
+    whole file."""
     task_forces = _by_name(session, TaskForce, TaskForce.name, {r.data.task_force for r in rows})
     owners = _by_name(session, User, User.username, {r.data.owner for r in rows})
     good = []
