@@ -54,7 +54,7 @@ MESSAGES: dict[str, str] = {
     "priority.C": "C 级",
     "source.center": "驻外中心",
     "source.task_force": "招商专班",
-    "source.think_tank": "智库推荐",
+    "source.think_tank": "智库",
     "source.referral": "以商招商",
     "source.exhibition": "展会",
     "source.other": "其他",

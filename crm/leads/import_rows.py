@@ -16,6 +16,7 @@ from crm.chains.models import Segment
 from crm.companies.models import Company
 from crm.companies.schemas import CreditCode
 from crm.fields import InputModel, LongText
+from crm.i18n import label
 from crm.importing import (
     ImportReport,
     parse_date,
@@ -60,25 +61,9 @@ CHINESE_HEADERS = {
     "stage": "阶段",
     "notes": "备注",
 }
-STAGE_NAMES = {
-    Stage.identified: "已识别",
-    Stage.contacted: "已接洽",
-    Stage.visited: "已拜访",
-    Stage.negotiating: "洽谈中",
-    Stage.signed: "已签约",
-    Stage.started: "已开工",
-    Stage.producing: "已投产",
-    Stage.paused: "暂缓",
-    Stage.lost: "已流失",
-}
-SOURCE_NAMES = {
-    Source.center: "驻外中心",
-    Source.task_force: "招商专班",
-    Source.think_tank: "智库",
-    Source.referral: "以商招商",
-    Source.exhibition: "展会",
-    Source.other: "其他",
-}
+# Files carry the Chinese labels of the one catalogue the pages use too.
+STAGE_NAMES = {stage: label("zh", "stage", stage) for stage in Stage}
+SOURCE_NAMES = {source: label("zh", "source", source) for source in Source}
 # Stages a lead may be imported at, or moved to by an import; signing creates a project, so it
 # is never an import. A row at any other stage only merges into a lead already at that stage.
 IMPORTABLE = frozenset(s for s in PIPELINE if RANK[s] < RANK[Stage.signed])
