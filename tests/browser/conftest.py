@@ -204,7 +204,7 @@ def live_server(demo_database: str):
 def browser():
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=10_000)  # a loaded 2-core CI machine is slow to start charts
+    expect.set_options(timeout=30_000)  # a loaded 2-core CI machine is slow to answer
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -230,7 +230,7 @@ def page(browser, live_server: LiveServer, browser_watch: BrowserWatch):
         reduced_motion="reduce",
         service_workers="block",
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     context.on("request", browser_watch.on_request)
     context.on("console", browser_watch.on_console)
     context.on("weberror", lambda web_error: browser_watch.on_page_error(web_error.error))

@@ -206,7 +206,7 @@ def log_in_through_form(page, username: str, password: str, next_path: str | Non
     form = page.locator("form:has(input[name='password'])")
     form.locator("input[name='username']").fill(username)
     form.locator("input[name='password']").fill(password)
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=60_000):  # argon2 on a loaded machine
         form.locator("[type='submit']").click()
     if urlsplit(page.url).path == "/login":
         shown = page.locator("body").inner_text()[:500]
@@ -287,7 +287,7 @@ _CHART_STATES = """() => [...document.querySelectorAll('[data-chart]')].map(el =
 }))"""
 
 
-def wait_for_charts(page, count: int | None = None, timeout: float = 15_000) -> list[dict]:
+def wait_for_charts(page, count: int | None = None, timeout: float = 30_000) -> list[dict]:
     """Wait until every chart on the page has rendered (the contract in conftest.py); returns
     ``[{chart, state, instance, svg}]`` in document order. ``count``: how many charts the page
     must have (else at least one)."""
