@@ -34,13 +34,12 @@ def serve(page, path: str, html: str) -> None:
 
 
 def with_csp(page, path: str) -> None:
-    """Serve the server's own answer for ``path`` with the CSP added (until the product sends it)."""
+    """Until the product sends a Content-Security-Policy itself, add this one to ``path``."""
 
     def add_csp(route):
         response = route.fetch()
-        route.fulfill(
-            response=response, headers={**response.headers, "content-security-policy": CSP}
-        )
+        headers = {"content-security-policy": CSP, **response.headers}
+        route.fulfill(response=response, headers=headers)
 
     page.route(f"**{path}", add_csp)
 
