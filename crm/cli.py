@@ -176,17 +176,7 @@ def import_companies(
     """Import companies from CSV or XLSX (English or Chinese headers); duplicates merge."""
     from crm.companies.importer import import_companies as run_import
 
-    with progress_bar("导入企业") as progress, unit_of_work() as session:
-        report = run_import(
-            session,
-            read_table_file(file),
-            file.name,
-            partial=partial,
-            ignore=ignore_column or (),
-            sheet=sheet,
-            progress=progress,
-        )
-    print_report(report, partial=partial)
+    run_file_import(run_import, "导入企业", file, partial, ignore_column, sheet)
 
 
 @import_app.command("leads")
@@ -206,7 +196,12 @@ def import_leads(
     """
     from crm.leads.importer import import_leads as run_import
 
-    with progress_bar("导入线索") as progress, unit_of_work() as session:
+    run_file_import(run_import, "导入线索", file, partial, ignore_column, sheet)
+
+
+def run_file_import(run_import, title: str, file: Path, partial, ignore_column, sheet) -> None:
+    """Run an importer on the file in one unit of work, with progress, then report."""
+    with progress_bar(title) as progress, unit_of_work() as session:
         report = run_import(
             session,
             read_table_file(file),

@@ -372,3 +372,13 @@ def open_leads_by_segment(session: Session, segment_ids: list[int]) -> dict[int,
         .group_by(Lead.segment_id)
     )
     return dict(rows.all())
+
+
+def companies_pursued_in(session: Session, chain_id: int, segment_code: str) -> set[int]:
+    """The companies that have a lead (any stage) in the segment."""
+    query = (
+        select(Lead.company_id)
+        .join(Segment, Segment.id == Lead.segment_id)
+        .where(Segment.chain_id == chain_id, Segment.code == segment_code)
+    )
+    return set(session.scalars(query))

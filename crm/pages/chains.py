@@ -12,14 +12,13 @@ from crm.api.deps import DbSession, RequestTime
 from crm.auth import policy
 from crm.auth.models import Role, User
 from crm.chains import service as chain_service
-from crm.chains.models import Chain, Segment, Stage
+from crm.chains.models import Chain, Stage
 from crm.companies import service as company_service
 from crm.errors import NotFound
 from crm.gaps import service as gap_service
 from crm.gaps.schemas import GapReport, Status
 from crm.i18n import Translator
 from crm.leads import service as lead_service
-from crm.leads.models import Lead
 from crm.leads.schemas import LeadCreate, LeadFilters
 from crm.listing import Page
 from crm.pages.deps import PageUser
@@ -246,10 +245,7 @@ def _panel_context(
     leads, leads_total = lead_service.list_leads(
         session, page=Page(limit=PANEL_ROWS), filters=LeadFilters(segment=key)
     )
-    segment_id = session.scalar(
-        select(Segment.id).where(Segment.chain_id == chain.id, Segment.code == segment_code)
-    )
-    pursued = set(session.scalars(select(Lead.company_id).where(Lead.segment_id == segment_id)))
+    pursued = lead_service.companies_pursued_in(session, chain.id, segment_code)
     return {
         "leaf": leaf,
         "local": local,
