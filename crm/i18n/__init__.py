@@ -1,16 +1,28 @@
 """User-facing text in Chinese (the default) and English: one catalogue per language.
 
-Pages, exports and error messages read labels from here, enum values included
+Pages, exports and error messages read labels from here (the base catalogues in
+``zh.py``/``en.py``, and one module per page area in ``areas/``), enum values included
 (``label(lang, "stage", "signed")`` → 已签约), so a word is translated in one place.
 """
 
 from enum import Enum
 
+from crm.i18n import areas
 from crm.i18n.en import MESSAGES as EN
 from crm.i18n.zh import MESSAGES as ZH
 
+
+def _catalogues() -> dict[str, dict[str, str]]:
+    area_zh, area_en = areas.merged()
+    for base, extra in ((ZH, area_zh), (EN, area_en)):
+        twice = base.keys() & extra.keys()
+        if twice:
+            raise RuntimeError(f"catalogue keys defined twice: {sorted(twice)}")
+    return {"zh": {**ZH, **area_zh}, "en": {**EN, **area_en}}
+
+
 DEFAULT_LANGUAGE = "zh"
-CATALOGUES: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+CATALOGUES: dict[str, dict[str, str]] = _catalogues()
 LANGUAGES = tuple(CATALOGUES)
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
@@ -21,7 +33,7 @@ def normalise(lang: str | None) -> str:
 
 def translate(lang: str, key: str, **values: object) -> str:
     """The text for ``key``; a missing key shows as itself so it is noticed, not hidden."""
-    text = CATALOGUES[normalise(lang)].get(key) or ZH.get(key) or key
+    text = CATALOGUES[normalise(lang)].get(key) or CATALOGUES["zh"].get(key) or key
     return text.format(**values) if values else text
 
 

@@ -12,6 +12,7 @@ from crm.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFoun
 from crm.pages import auth, chains, cockpit, companies
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
+from crm.pages.forms import FormRejected
 from crm.pages.templating import render
 
 ERROR_MESSAGES = {
@@ -27,6 +28,10 @@ def install_pages(app: FastAPI) -> None:
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.add_middleware(CSRFMiddleware, trusted_origins=app.state.settings.trusted_origins)
+
+    @app.exception_handler(FormRejected)
+    async def form_again(_request: Request, rejected: FormRejected) -> Response:
+        return rejected.response
 
     @app.exception_handler(LoginRequired)
     async def to_login(_request: Request, error: LoginRequired) -> Response:
