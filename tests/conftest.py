@@ -127,6 +127,28 @@ def login(app, make_user) -> Callable[..., TestClient]:
 
 
 @pytest.fixture
+def browser_login(app, make_user):
+    """``browser_login("staff")``: a client signed in through the log-in page (a session
+    cookie, as a browser is); it does not follow redirects, so a test sees each 303."""
+    clients: list[TestClient] = []
+
+    def sign_in(role: str, username: str | None = None) -> TestClient:
+        username = username or f"{role}-web"
+        make_user(username, role)
+        client = TestClient(app, follow_redirects=False)
+        response = client.post(
+            "/login", data={"username": username, "password": PASSWORD, "next": "/"}
+        )
+        assert response.status_code == 303, response.text
+        clients.append(client)
+        return client
+
+    yield sign_in
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
 def staff(login) -> TestClient:
     return login("staff")
 

@@ -22,27 +22,6 @@ ORIGIN = "http://testserver"
 
 
 @pytest.fixture
-def browser_login(app, make_user):
-    """``browser_login("staff")``: a client signed in through the log-in page (cookie)."""
-    clients: list[TestClient] = []
-
-    def sign_in(role: str, username: str | None = None) -> TestClient:
-        username = username or f"{role}-web"
-        make_user(username, role)
-        client = TestClient(app, follow_redirects=False)
-        response = client.post(
-            "/login", data={"username": username, "password": PASSWORD, "next": "/"}
-        )
-        assert response.status_code == 303, response.text
-        clients.append(client)
-        return client
-
-    yield sign_in
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
 def chain_with_gap(staff):
     """新型显示 with one local firm in 面板 (weak): the other leaves are gaps; one target."""
     assert staff.post("/api/chains", json=chain_file()).status_code == 201
