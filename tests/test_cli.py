@@ -17,7 +17,8 @@ from tests.factories import chain_file
 def run_crm(
     database_url: str, *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CRM_DATABASE_URL": database_url, **(env or {})}
+    # A wide terminal, so that rich does not wrap a long path in an error box mid-word.
+    env = {**os.environ, "CRM_DATABASE_URL": database_url, "COLUMNS": "300", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "crm", *args],
         input=stdin,

@@ -8,8 +8,10 @@ it; under CI (``CI=true``) they fail instead, so CI cannot pass without running 
 Fixtures
 - ``demo_database`` (session): the URL of a database of the session's own (a SQLite file, or a
   scratch database on the ``CRM_TEST_DATABASE_URL`` server), migrated and loaded with the demo
-  data set (seeds/) once. Seeding starts in a subprocess as soon as collection ends, and the
-  browser tests are moved to the end of the run, so it overlaps the other tests. The other tests
+  data set (seeds/) once. Run in one process, seeding starts in a subprocess as soon as
+  collection ends and the browser tests are moved to the end, so it overlaps the other tests;
+  under pytest-xdist (``make test``) one worker runs all browser tests first and seeds when
+  they start, while the other workers run the rest. The other tests
   empty their own database, never this one. The time taken is printed in the summary.
 - ``role_logins`` (session): ``{"admin", "staff", "leader", "specialist", "viewer"}`` →
   ``Login(role, username, password)``, a seeded user of that role with a known password.
@@ -124,12 +126,27 @@ def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector):
     return None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests last, so the demo database is seeded while the other tests run."""
-    items.sort(key=_is_browser_test)  # a stable sort: each group keeps its order
+def _in_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In one process, browser tests go last, so the demo database is seeded while the other
+    tests run. Under pytest-xdist they form one group that a single worker runs first (one
+    demo database, seeded by that worker, while the others run the rest)."""
+    if not _in_xdist_worker(config):
+        items.sort(key=_is_browser_test)  # a stable sort: each group keeps its order
+        return
+    for item in items:
+        if _is_browser_test(item):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+    items.sort(key=lambda item: not _is_browser_test(item))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if _in_xdist_worker(session.config):
+        return  # every worker collects every test; the one that runs them seeds
     if any(map(_is_browser_test, session.items)) and not missing_requirements():
         _start_seeding(session.config)
 
