@@ -25,7 +25,7 @@ def run_crm(
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        timeout=600,  # a guard against a hang, not a speed check (seeding on a loaded machine)
     )
 
 
