@@ -178,6 +178,7 @@ def test_edit_saves_and_a_stale_version_shows_who_changed_it(browser_login, setu
     stale = client.post(f"/leads/{lead['id']}/edit", data={**form, "priority": "C"}, **POST)
     assert stale.status_code == 409
     assert "wang" in stale.text and "修改了这条记录" in stale.text
+    assert 'class="current-values"' in stale.text
     assert f'name="version" value="{saved["version"]}"' in stale.text  # re-apply
     assert staff.get(f"/api/leads/{lead['id']}").json()["priority"] == "A"
     bad = client.post(

@@ -91,6 +91,7 @@ def test_a_leader_plans_a_visit_records_it_and_is_offered_the_move(page, log_in)
     suggestion.get_by_role("button").click()
     expect(page.locator(".lead-facts")).to_contain_text("已拜访")
     expect(page.locator(".timeline")).to_contain_text("已识别 → 已拜访")
+    expect(page.locator(".timeline")).to_contain_text("2026-12-01 拜访已完成")
     expect(page.locator(".suggestion")).to_have_count(0)
     page.set_viewport_size(PHONE)
     screenshot(page, "lead-zh-phone")
@@ -116,7 +117,7 @@ def test_a_stale_edit_shows_who_changed_the_lead_and_when(
         second_edit.locator("textarea[name=notes]").fill("第二个页面的修改")
         second_edit.get_by_role("button", name="保存").click()
         notice = second.locator("#edit .alert-error").first
-        expect(notice).to_contain_text(login.username)
+        expect(notice).to_contain_text("陈静")  # chenjing, by name
         expect(notice).to_contain_text("修改了这条记录")
         expect(second.locator(".current-values")).to_contain_text("A 级")
         expect(second_edit.locator("textarea[name=notes]")).to_have_value("第二个页面的修改")
