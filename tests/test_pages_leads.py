@@ -271,3 +271,46 @@ def test_english_pages(browser_login, setup):
     assert "My task forces&#39; leads" in page.text or "My task forces' leads" in page.text
     lead = client.get(f"/leads/{setup['leads'][2]['id']}").text
     assert "Stage history" in lead and "Contacted" in lead
+
+
+def test_the_office_moves_a_lead_to_another_segment_and_out_of_its_task_force(
+    browser_login, setup, staff
+):
+    client = browser_login("staff", "wang")
+    lead = setup["leads"][2]
+    page = client.get(f"/leads/{lead['id']}").text
+    assert '<option value="new-display:glass-substrate"' in page and "玻璃基板" in page
+    form = {"version": 2, "priority": "C", "source": "other"}
+    moved = {**form, "segment": "new-display:glass-substrate", "task_force_id": "none"}
+    assert client.post(f"/leads/{lead['id']}/edit", data=moved, **POST).status_code == 303
+    after = staff.get(f"/api/leads/{lead['id']}").json()
+    assert after["segment"] == "new-display:glass-substrate" and after["task_force"] is None
+    unknown = {**form, "version": 3, "segment": "new-display:nowhere"}
+    refused = client.post(f"/leads/{lead['id']}/edit", data=unknown, **POST)
+    assert refused.status_code == 422 and 'id="segment-error"' in refused.text
+
+
+def test_a_specialist_reads_a_lead_but_is_offered_no_form(browser_login, setup, table_counts):
+    client = browser_login("specialist", "zhou")
+    lead = setup["leads"][0]
+    page = client.get(f"/leads/{lead['id']}")
+    assert page.status_code == 200 and "深圳甲公司" in page.text
+    assert f'action="/leads/{lead["id"]}/' not in page.text
+    before = table_counts()
+    data = {"date": "2026-03-01", "status": "done"}
+    assert client.post(f"/leads/{lead['id']}/visits", data=data, **POST).status_code == 403
+    assert table_counts() == before
+
+
+def test_a_leader_cannot_move_their_lead_to_another_task_force(chen, setup, staff):
+    lead = setup["leads"][1]
+    page = chen.get(f"/leads/{lead['id']}").text
+    assert f'<option value="{setup["theirs"]["id"]}"' not in page.split('id="f-task_force_id"')[1]
+    form = {"version": 1, "priority": "B", "source": "other"}
+    refused = chen.post(
+        f"/leads/{lead['id']}/edit",
+        data={**form, "task_force_id": setup["theirs"]["id"]},
+        **POST,
+    )
+    assert refused.status_code == 403 and 'id="task_force_id-error"' in refused.text
+    assert staff.get(f"/api/leads/{lead['id']}").json()["task_force"]["id"] == setup["ours"]["id"]

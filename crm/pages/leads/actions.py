@@ -54,7 +54,7 @@ async def edit_lead(
         request, session, TEMPLATE, page, values=values, stale_record=("lead", lead_id)
     ):
         changes: dict[str, Any] = {key: values.get(key) for key in CLEARABLE}
-        for key in ("version", "priority", "source", "task_force_id"):
+        for key in ("version", "segment", "priority", "source", "task_force_id"):
             if key in values:
                 changes[key] = values[key]
         if "task_force_id" in values and values["task_force_id"] == "none":

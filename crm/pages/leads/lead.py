@@ -20,6 +20,7 @@ from crm.leads.models import Lead, Priority, Source
 from crm.listing import Page
 from crm.pages.chains import lead_task_forces
 from crm.pages.deps import PageUser
+from crm.pages.leads.table import segments_by_chain
 from crm.pages.templating import render
 from crm.projects import service as project_service
 from crm.taskforces import service as task_force_service
@@ -75,6 +76,8 @@ def _form_choices(session: Session, user: User, lead: Lead) -> dict:
             (u.username, u.full_name or u.username) for u in specialists if u.is_active
         ],
         "parks": list(session.scalars(select(Park.name).order_by(Park.name))),
+        "segments_by_chain": segments_by_chain(session),
+        "office": policy.is_office(user),
         "priorities": list(Priority),
         "sources": list(Source),
     }

@@ -156,8 +156,8 @@ def export_leads(
     )
 
 
-def filter_choices(session: Session) -> dict:
-    """The options of the filter form, named as people read them (never codes or ids)."""
+def segments_by_chain(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Chain name → [("chain:segment", segment name)], for a grouped select."""
     segments = session.execute(
         select(Chain.code, Chain.name, Segment.code, Segment.name)
         .join(Segment.chain)
@@ -166,6 +166,11 @@ def filter_choices(session: Session) -> dict:
     by_chain: dict[str, list[tuple[str, str]]] = {}
     for chain_code, chain_name, code, name in segments:
         by_chain.setdefault(chain_name, []).append((f"{chain_code}:{code}", name))
+    return by_chain
+
+
+def filter_choices(session: Session) -> dict:
+    """The options of the filter form, named as people read them (never codes or ids)."""
     owners = session.execute(
         select(User.username, User.full_name)
         .where(User.role.in_([Role.admin, Role.staff, Role.leader]))
@@ -173,7 +178,7 @@ def filter_choices(session: Session) -> dict:
     ).all()
     return {
         "chains": session.execute(select(Chain.code, Chain.name).order_by(Chain.code)).all(),
-        "segments_by_chain": by_chain,
+        "segments_by_chain": segments_by_chain(session),
         "task_forces": session.execute(
             select(TaskForce.id, TaskForce.name).order_by(TaskForce.name)
         ).all(),
