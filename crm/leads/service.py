@@ -382,3 +382,27 @@ def companies_pursued_in(session: Session, chain_id: int, segment_code: str) -> 
         .where(Segment.chain_id == chain_id, Segment.code == segment_code)
     )
     return set(session.scalars(query))
+
+
+def move_options(lead: Lead) -> list[tuple[Stage | Literal["resume"], bool]]:
+    """The moves ``plan_move`` would accept from the lead's stage, each with whether it
+    needs a reason, so a form offers only those and marks the reason where the rules ask."""
+    options: list[tuple[Stage | Literal["resume"], bool]] = []
+    candidates: list[Stage | Literal["resume"]] = [*PIPELINE, *sorted(HALTED), "resume"]
+    for target in candidates:
+        try:
+            plan_move(lead, target, "—")
+        except Invalid:
+            continue
+        try:
+            plan_move(lead, target, None)
+            needs_reason = False
+        except Invalid as error:
+            needs_reason = error.field == "reason"
+        options.append((target, needs_reason))
+    return options
+
+
+def signs_when_moved_to(lead: Lead, target: Stage | Literal["resume"]) -> bool:
+    """Would this move be the lead's signing (which creates its project)?"""
+    return target == Stage.signed and lead.highest_rank < RANK[Stage.signed]

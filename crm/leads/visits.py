@@ -125,3 +125,11 @@ def update(session: Session, visit: Visit, data: VisitUpdate) -> Visit:
         visit.touch()
     session.flush()
     return visit
+
+
+def not_visited_since(since: date) -> ColumnElement[bool]:
+    """Leads still being pursued with no done visit on or after ``since`` (a lead list's
+    "not visited for N days")."""
+    open_stages = [s for s, rank in RANK.items() if rank < RANK[Stage.signed]]
+    visited = select(Visit.lead_id).where(Visit.status == VisitStatus.done, Visit.date >= since)
+    return Lead.stage.in_(open_stages) & Lead.id.not_in(visited)

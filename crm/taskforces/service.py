@@ -119,3 +119,22 @@ def _apply_people_and_chains(session: Session, task_force: TaskForce, values: di
 def _refuse_taken_name(session: Session, name: str) -> None:
     if session.scalar(select(TaskForce.id).where(TaskForce.name == name)) is not None:
         raise Conflict(f"task force '{name}' already exists")
+
+
+def people_of(session: Session, task_force_id: int) -> list[User]:
+    """The leader and the members of a task force: who may own its leads."""
+    task_force = session.get(
+        TaskForce,
+        task_force_id,
+        options=[selectinload(TaskForce.leader), selectinload(TaskForce.members)],
+    )
+    if task_force is None:
+        return []
+    people = ([task_force.leader] if task_force.leader else []) + list(task_force.members)
+    return list({person.id: person for person in people}.values())
+
+
+def all_names(session: Session) -> list[tuple[int, str]]:
+    """Every task force as (id, name), by name: the choices of a form."""
+    rows = session.execute(select(TaskForce.id, TaskForce.name).order_by(TaskForce.name))
+    return [(row.id, row.name) for row in rows]
