@@ -73,7 +73,9 @@ def task_force_list(request: Request, session: DbSession, user: PageUser, now: R
     )
     mine = policy.task_force_ids(session, user)
     context = {
-        "mine": [unit for unit in units if unit.id in mine],
+        "mine": sorted(
+            (unit for unit in units if unit.id in mine), key=lambda u: u.leader_id != user.id
+        ),
         "kinds": [(kind, [unit for unit in units if unit.kind == kind]) for kind in TaskForceKind],
         "figures": figures,
         "user_id": user.id,
