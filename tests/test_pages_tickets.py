@@ -219,12 +219,13 @@ def test_resolving_needs_a_resolution_and_returns_to_the_queue(app, staff, proje
     ticket = raise_ticket(staff, project["id"])
     web = web_client(app, SPECIALIST)
     url = f"/tickets/{ticket['id']}/resolve"
-    empty = web.post(url, data={"version": ticket["version"], "resolution": "  "})
+    back = "/tickets?status=resolved"
+    empty = web.post(url, data={"version": ticket["version"], "resolution": "  ", "back": back})
     assert empty.status_code == 422
+    assert f'name="back" value="{back}"' in empty.text  # still returns to the queue
     assert re.search(r'id="resolution-error">必填。', empty.text)
     assert 'aria-invalid="true"' in empty.text
     assert version_of(db, ticket["id"]) == ticket["version"]
-    back = "/tickets?status=resolved"
     done = web.post(url, data={"version": ticket["version"], "resolution": "已协调", "back": back})
     assert done.status_code == 303
     assert done.headers["location"] == back

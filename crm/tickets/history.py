@@ -1,6 +1,6 @@
-"""A ticket's history, read from the audit log (the one record of every write): when it was
-raised, and each change of its status, assignee or priority, by whom. Users are named by
-username, as everywhere in the domain."""
+"""A ticket's history: when and by whom it was raised (the ticket's own fields), then each
+change of its status, assignee or priority, by whom, from the audit log (the one record of
+every write). Users are named by username, as everywhere in the domain."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,18 +25,17 @@ class TicketEvent:
     new: str | None
 
 
-def ticket_history(session: Session, ticket_id: int) -> list[TicketEvent]:
-    """Oldest first; two queries whatever the length of the history."""
+def ticket_history(session: Session, ticket: Ticket) -> list[TicketEvent]:
+    """Oldest first; at most two queries whatever the length of the history."""
     entries = session.execute(
         select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.changes)
-        .where(AuditEntry.entity == Ticket.__tablename__, AuditEntry.record_id == str(ticket_id))
+        .where(AuditEntry.entity == Ticket.__tablename__, AuditEntry.record_id == str(ticket.id))
         .order_by(AuditEntry.id)
     ).all()
-    raw: list[tuple[datetime, str | None, str, object, object]] = []
+    raw: list[tuple[datetime, str | None, str, object, object]] = [
+        (ticket.raised_at, ticket.raised_by, "raised", None, None)
+    ]
     for at, actor, action, changes in entries:
-        if action == "insert":
-            raw.append((at, actor, "raised", None, (changes.get("status") or [None, None])[1]))
-            continue
         if action != "update":
             continue
         for field in TRACKED:

@@ -66,12 +66,12 @@ def ticket_page(
     back: str | None = None,
 ):
     context = ticket_context(session, user, ticket_service.get(session, ticket_id), now)
-    context["back"] = back_path(back)
+    context["return_to"] = back_path(back)
     return render(request, TEMPLATE, context)
 
 
 def ticket_context(session: Session, user: User, ticket: Ticket, now) -> dict[str, Any]:
-    events = ticket_history.ticket_history(session, ticket.id)
+    events = ticket_history.ticket_history(session, ticket)
     names = full_names(
         session,
         [ticket.raised_by]
@@ -129,7 +129,7 @@ async def _act(
 
     def again() -> dict[str, Any]:
         context = ticket_context(session, user, ticket_service.get(session, ticket_id), now)
-        context["back"] = back
+        context["return_to"] = back
         return context
 
     with refused_form(

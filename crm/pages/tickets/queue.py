@@ -86,7 +86,7 @@ def ticket_queue(
         "rows": ticket_rows(tickets, now),
         "total": total,
         "limit": PAGE_SIZE,
-        "back": query.here(),
+        "return_to": query.here(),
         "local_time": local_time,
         **filter_options(session),
     }
@@ -116,7 +116,7 @@ def escalations(
         "rows": ticket_rows(tickets, now),
         "total": total,
         "limit": PAGE_SIZE,
-        "back": "/tickets/escalations" + (f"?offset={query.offset}" if query.offset else ""),
+        "return_to": "/tickets/escalations" + (f"?offset={query.offset}" if query.offset else ""),
         "local_time": local_time,
     }
     return render(request, "tickets/escalations.html", context, block="results")
