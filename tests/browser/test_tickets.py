@@ -90,8 +90,9 @@ def test_the_queue_for_the_office_in_chinese_english_and_on_a_phone(page, log_in
     screenshot(page, "ticket-zh-desktop")
 
     page.set_viewport_size(PHONE)
-    page.goto("/tickets?status=open")
-    expect(page.locator("#results tr[data-ticket]").first).to_contain_text("待处理")
+    page.goto("/tickets?status=in_progress&priority=urgent")
+    expect(page.locator("#results tr[data-ticket]").first).to_contain_text("处理中")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "tickets-zh-phone")
 
     page.set_viewport_size({"width": 1366, "height": 768})
