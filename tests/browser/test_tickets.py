@@ -22,6 +22,7 @@ def test_a_ticket_from_raising_to_closing(page, log_in, browser_watch):
     log_in("specialist")
     page.goto("/tickets/new")
     expect(page.locator("h1")).to_have_text("提交服务诉求")
+    assert_accessible(page)
     form = page.locator("main form[action='/tickets/new']")
     form.get_by_label("项目").select_option(index=1)
     form.get_by_label("类别").select_option(label="审批")
@@ -48,6 +49,7 @@ def test_a_ticket_from_raising_to_closing(page, log_in, browser_watch):
     browser_watch.allow_console_error(r"422")  # the refused form below comes back as 422
     resolve.get_by_role("button", name="标记为已解决").click()  # nothing typed: refused
     expect(page.locator("#resolution-error")).to_have_text("必填。")
+    assert_accessible(page)
     page.locator("form[action$='/resolve'] textarea[name=resolution]").fill(
         "已协调住建局于周三现场指导，验收通过。"
     )
