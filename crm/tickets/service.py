@@ -6,8 +6,9 @@ leader of the task force pursuing the project's lead, and are counted for the da
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth import service as auth_service
@@ -55,6 +56,28 @@ def overdue_condition(now: datetime) -> ColumnElement[bool]:
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
     return ticket.status in OPEN_STATUSES and ticket.due_at < now
+
+
+# An open ticket due within this window is "due soon" (the queue shows it as a warning).
+DUE_SOON = timedelta(hours=24)
+
+
+class SlaState(StrEnum):
+    overdue = "overdue"
+    due_soon = "due_soon"
+    on_time = "on_time"
+    stopped = "stopped"  # resolved or closed: the SLA clock no longer runs
+
+
+def sla_state(ticket: Ticket, now: datetime) -> SlaState:
+    """Where the ticket stands against its due time; overdue exactly as :func:`is_overdue`."""
+    if ticket.status not in OPEN_STATUSES:
+        return SlaState.stopped
+    if is_overdue(ticket, now):
+        return SlaState.overdue
+    if ticket.due_at - now <= DUE_SOON:
+        return SlaState.due_soon
+    return SlaState.on_time
 
 
 def escalation_target(ticket: Ticket) -> User | None:
@@ -216,6 +239,16 @@ def list_tickets(
 ) -> tuple[list[Ticket], int]:
     query = filtered_query(now=now, **filters)
     return fetch_page(session, query.options(*_LOAD).order_by(Ticket.due_at, Ticket.id), page)
+
+
+def list_queue(
+    session: Session, *, page: Page, now: datetime, **filters
+) -> tuple[list[Ticket], int]:
+    """The ticket queue: overdue tickets first, then the other open ones, then the resolved
+    and closed; soonest due first within each."""
+    rank = case((overdue_condition(now), 0), (Ticket.status.in_(OPEN_STATUSES), 1), else_=2)
+    query = filtered_query(now=now, **filters).options(*_LOAD)
+    return fetch_page(session, query.order_by(rank, Ticket.due_at, Ticket.id), page)
 
 
 def overdue_ticket_count(
