@@ -57,22 +57,25 @@ def move_stage(
     return project.id if project is not None else None
 
 
-def move_needs(session: Session, lead: Lead, stage: Stage | Literal["resume"]) -> list[str]:
+def move_needs(
+    session: Session, lead: Lead, stage: Stage | Literal["resume"]
+) -> dict[str, str | None]:
     """What moving ``lead`` to ``stage`` needs beyond the stage: ``"reason"`` (backward,
-    paused, lost, reopening) and/or ``"signing"`` (specialist, park, investment). Changes
-    nothing; raises the move's refusal when no reason or signing terms could make it pass."""
+    paused, lost, reopening; with the rule's words) and/or ``"signing"`` (specialist, park,
+    investment). Changes nothing; raises the move's refusal when no reason or signing terms
+    could make it pass."""
     project = project_service.find_by_lead(session, lead.id)
     _refuse_second_signing(lead, stage, project)
-    needs: list[str] = []
+    needs: dict[str, str | None] = {}
     try:
         target = lead_service.plan_move(lead, stage, None)
     except Invalid as refusal:
         if refusal.field != "reason":
             raise
-        needs.append("reason")
+        needs["reason"] = refusal.message
         target = lead_service.plan_move(lead, stage, "(a reason)")
     if target == Stage.signed and project is None:
-        needs.append("signing")
+        needs["signing"] = None
     return needs
 
 

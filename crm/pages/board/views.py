@@ -25,7 +25,7 @@ from crm.leads import board as lead_board
 from crm.leads import service as lead_service
 from crm.leads.models import HALTED, Lead, Stage
 from crm.leads.schemas import StageMove
-from crm.pages.board.refusals import refusal_errors
+from crm.pages.board.refusals import refusal_errors, refusal_text
 from crm.pages.deps import PageUser
 from crm.pages.forms import FormRejected, form_values, see_other
 from crm.pages.templating import render
@@ -103,12 +103,12 @@ def move_form(
     """The form a move needs (a reason, the signing terms), or why it cannot be made."""
     lead = _movable_lead(session, user, lead_id)
     errors: dict[str, str] = {}
-    needs: list[str] = []
+    needs: dict[str, str | None] = {}
     try:
         needs = pipeline.move_needs(session, lead, stage)
     except (Invalid, Conflict) as refusal:
         errors = refusal_errors(request.state.lang, refusal)
-    context = _move_context(session, lead, stage, needs, task_force=task_force)
+    context = _move_context(request, session, lead, stage, needs, task_force=task_force)
     context.update(errors=errors, refused=bool(errors), values={})
     return render(request, "board/move.html", context, block="move_form")
 
@@ -147,7 +147,9 @@ def _refused_move(
         lead = lead_service.get(session, lead_id)
         stage = _stage_or_none(values.get("stage"))
         needs = _needs_after_refusal(session, lead, stage, errors)
-        context = _move_context(session, lead, stage, needs, task_force=values.get("task_force"))
+        context = _move_context(
+            request, session, lead, stage, needs, task_force=values.get("task_force")
+        )
         context.update(errors=errors, refused=not needs, values=values)
         status = 422 if isinstance(error, ValidationError) else error.status_code
         response = render(
@@ -164,20 +166,28 @@ def _stage_or_none(value: Any) -> Target | None:
 
 def _needs_after_refusal(
     session: Session, lead: Lead, stage: Target | None, errors: dict[str, str]
-) -> list[str]:
+) -> dict[str, str | None]:
     """The fields to ask for again: those the move needs, when it can be made at all."""
     if stage is None:
-        return []
+        return {}
     try:
         return pipeline.move_needs(session, lead, stage)
     except (Invalid, Conflict):
-        return []
+        return {}
 
 
 def _move_context(
-    session: Session, lead: Lead, stage: Target | None, needs: list[str], *, task_force: Any
+    request: Request,
+    session: Session,
+    lead: Lead,
+    stage: Target | None,
+    needs: dict[str, str | None],
+    *,
+    task_force: Any,
 ) -> dict[str, Any]:
+    why = needs.get("reason")
     context: dict[str, Any] = {
+        "why_reason": refusal_text(request.state.lang, why) if why else None,
         "lead": lead,
         "stage": stage,
         "needs": needs,
