@@ -87,6 +87,7 @@ def test_a_leader_moves_a_card_forward_with_the_keyboard_menu(
     expect(card).to_contain_text("面板")
     expect(card).to_contain_text("60,000 万元")
     menu = card.get_by_label(re.compile("移动到"))
+    expect(menu).to_have_value("contacted")  # the menu offers the next stage first
     menu.focus()
     menu.select_option("contacted")
     page.keyboard.press("Tab")
@@ -142,7 +143,7 @@ def test_refused_moves_show_the_message_and_the_card_stays(
     expect(card_in(page, "identified", lead_id)).to_be_visible()
     assert lead_state(live_server, lead_id)[0] == "identified"
     # another unit's lead: no menu on its card, and a forged post is refused
-    page.goto("/leads/board")
+    page.goto(f"/leads/board?task_force={unit_id(live_server, OTHER_UNIT)}")
     other_card = page.locator(f".card[data-lead-id='{theirs}']")
     expect(other_card).to_contain_text(their_name)
     expect(other_card.locator("form")).to_have_count(0)
@@ -194,6 +195,7 @@ def test_the_board_in_english_and_on_a_phone(page, log_in, live_server, fresh_le
     page.set_viewport_size({"width": 1366, "height": 768})
     page.get_by_role("link", name="English").click()
     expect(page.locator("h1")).to_have_text("Lead stage board")
+    page.goto(f"/leads/board?task_force={unit_id(live_server)}")
     expect(page.locator("section[data-stage=negotiating] h2")).to_contain_text("Negotiating")
     page.locator(".board-halted summary").click()
     expect(page.locator("section[data-stage=paused]")).to_be_visible()

@@ -23,7 +23,7 @@ from crm.companies.models import Park
 from crm.errors import Conflict, Invalid, NotPermitted
 from crm.leads import board as lead_board
 from crm.leads import service as lead_service
-from crm.leads.models import HALTED, Lead, Stage
+from crm.leads.models import HALTED, PIPELINE, Lead, Stage
 from crm.leads.schemas import StageMove
 from crm.pages.board.refusals import refusal_errors, refusal_text
 from crm.pages.deps import PageUser
@@ -35,7 +35,7 @@ from crm.taskforces.models import TaskForce
 
 router = APIRouter(include_in_schema=False)
 
-CARDS_PER_STAGE = 30
+CARDS_PER_STAGE = 20
 MOVE_FIELDS = ("stage", "reason", "note", "specialist", "investment", "park", "version")
 LeadId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Target = Stage | Literal["resume"]
@@ -87,6 +87,7 @@ def board_page(
         "may_move_some": user.role in policy.PURSUERS,
         "read_only_leader": user.role == Role.leader,
         "board_stages": lead_board.BOARD_STAGES,
+        "pipeline": PIPELINE,
     }
     return render(request, "board/board.html", context, block="board")
 
