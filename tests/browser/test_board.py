@@ -94,6 +94,8 @@ def test_a_leader_moves_a_card_forward_with_the_keyboard_menu(
     page.keyboard.press("Enter")
     expect(card_in(page, "contacted", lead_id)).to_be_visible()
     expect(card_in(page, "identified", lead_id)).to_have_count(0)
+    expect(page.locator("#board-message")).to_have_text(f"已移动：{name} → 已接洽")
+    expect(card_in(page, "contacted", lead_id).locator(".card-company")).to_be_focused()
     assert lead_state(live_server, lead_id)[0] == "contacted"
     page.reload()
     expect(card_in(page, "contacted", lead_id)).to_be_visible()

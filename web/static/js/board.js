@@ -39,7 +39,10 @@
       });
   }
 
+  var moving = null; // the lead whose move is under way, to find its card afterwards
+
   function postMove(form) {
+    moving = form.action.split("/").pop();
     fetch(form.action, {
       method: "POST", body: new FormData(form), headers: partial, credentials: "same-origin"
     }).then(function (response) {
@@ -72,9 +75,22 @@
           var wasOpen = board.querySelector(".board-halted").open;
           board.replaceWith(fresh);
           fresh.querySelector(".board-halted").open = wasOpen;
+          announceMoved(fresh);
         }
-        say("", false);
       });
+  }
+
+  // Say where the card went, and keep the keyboard on it.
+  function announceMoved(board) {
+    var card = moving && board.querySelector('.card[data-lead-id="' + moving + '"]');
+    if (!card) { say("", false); return; }
+    var column = card.closest(".board-column");
+    var halted = card.closest(".board-halted");
+    if (halted) { halted.open = true; }
+    var heading = column.querySelector("h2").firstChild.textContent.trim();
+    var text = board.dataset.movedMessage || "";
+    say(text.replace("%company", card.querySelector(".card-company").textContent).replace("%stage", heading), false);
+    card.querySelector(".card-company").focus();
   }
 
   function openDialog(answer) {
