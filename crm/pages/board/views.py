@@ -195,7 +195,6 @@ def _move_context(
         "targets": move_targets(lead),
         "task_force": task_force if task_force is not None and str(task_force).isdigit() else None,
         "back": board_url(task_force),
-        "halted_stages": HALTED,
     }
     if "signing" in needs:
         context["specialists"] = signing_specialists(session)
