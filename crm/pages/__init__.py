@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
 from crm.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFound, NotPermitted
-from crm.pages import auth, chains, cockpit, companies, leads, taskforces, tickets
+from crm.pages import auth, board, chains, cockpit, companies, leads, taskforces, tickets
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
 from crm.pages.forms import FormRejected
@@ -26,6 +26,7 @@ PAGE_ROUTERS = [
     cockpit.router,
     chains.router,
     companies.router,
+    board.router,
     leads.router,
     taskforces.router,
     tickets.router,

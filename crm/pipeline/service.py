@@ -2,6 +2,7 @@
 in other domains (signing creates the project and its green card)."""
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from crm.leads import service as lead_service
 from crm.leads.models import Lead, Stage
 from crm.leads.schemas import StageMove
 from crm.projects import service as project_service
+from crm.projects.models import Project
 
 SIGNING_FIELDS = ("specialist", "investment", "park")
 
@@ -28,11 +30,7 @@ def move_stage(
     now = now or utcnow()
     lead_service.check_version(lead, move.version)
     project = project_service.find_by_lead(session, lead.id)
-    if project is not None and move.stage == Stage.signed and _signs_again(lead):
-        raise Conflict(
-            f"lead {lead.id} was already signed: it has project {project.id}"
-            + ("; reopen it with 'resume'" if lead.stage == Stage.lost else "")
-        )
+    _refuse_second_signing(lead, move.stage, project)
     target = lead_service.plan_move(lead, move.stage, move.reason)
     signing = target == Stage.signed and project is None
     if not signing:
@@ -57,6 +55,38 @@ def move_stage(
         project_service.record_milestone(project, target, now=now)
         session.flush()
     return project.id if project is not None else None
+
+
+def move_needs(
+    session: Session, lead: Lead, stage: Stage | Literal["resume"]
+) -> dict[str, str | None]:
+    """What moving ``lead`` to ``stage`` needs beyond the stage: ``"reason"`` (backward,
+    paused, lost, reopening; with the rule's words) and/or ``"signing"`` (specialist, park,
+    investment). Changes nothing; raises the move's refusal when no reason or signing terms
+    could make it pass."""
+    project = project_service.find_by_lead(session, lead.id)
+    _refuse_second_signing(lead, stage, project)
+    needs: dict[str, str | None] = {}
+    try:
+        target = lead_service.plan_move(lead, stage, None)
+    except Invalid as refusal:
+        if refusal.field != "reason":
+            raise
+        needs["reason"] = refusal.message
+        target = lead_service.plan_move(lead, stage, "(a reason)")
+    if target == Stage.signed and project is None:
+        needs["signing"] = None
+    return needs
+
+
+def _refuse_second_signing(
+    lead: Lead, stage: Stage | Literal["resume"], project: Project | None
+) -> None:
+    if project is not None and stage == Stage.signed and _signs_again(lead):
+        raise Conflict(
+            f"lead {lead.id} was already signed: it has project {project.id}"
+            + ("; reopen it with 'resume'" if lead.stage == Stage.lost else "")
+        )
 
 
 def _signs_again(lead: Lead) -> bool:

@@ -1,0 +1,79 @@
+"""The stage rules' refusals in the page's language.
+
+The services explain a refusal in English; the board shows the catalogue's wording where it
+has one (matched on the service's message, its values carried over) and the service's own
+message otherwise, so a new rule is never silenced.
+"""
+
+import re
+
+from pydantic import ValidationError
+
+from crm.errors import Conflict, Invalid, NotPermitted
+from crm.i18n import label, translate
+
+STAGE = r"(\w+)"
+# (service message, catalogue key, the names of the values it carries; stage values in *_stage)
+PATTERNS: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
+    (re.compile(rf"moving a lead to {STAGE} needs a reason"), "halt_needs_reason", ("stage",)),
+    (
+        re.compile(rf"moving back from {STAGE} to {STAGE} needs a reason"),
+        "back_needs_reason",
+        ("from_stage", "to_stage"),
+    ),
+    (re.compile(r"reopening a lost lead needs a reason"), "reopen_needs_reason", ()),
+    (re.compile(rf"the lead is already {STAGE}"), "already_there", ("stage",)),
+    (
+        re.compile(rf"only a paused or lost lead can resume; this one is {STAGE}"),
+        "only_halted_resume",
+        ("stage",),
+    ),
+    (re.compile(r"a signed lead cannot go back before signing"), "signed_no_back", ()),
+    (re.compile(rf"a lead must be signed before it is {STAGE}"), "sign_first", ("stage",)),
+    (re.compile(r"was already signed: it has project (\d+)"), "signed_already", ("project",)),
+    (re.compile(r"signing needs a specialist"), "needs_specialist", ()),
+    (re.compile(r"unknown user '(.+)'"), "unknown_user", ("user",)),
+    (re.compile(r"user '(.+)' is \w+, not a specialist"), "not_specialist", ("user",)),
+    (re.compile(r"user '(.+)' is deactivated"), "user_deactivated", ("user",)),
+    (re.compile(r"unknown park '(.+)'"), "unknown_park", ("park",)),
+    (re.compile(r"was changed by someone else"), "stale", ()),
+    (re.compile(r"only a signing move takes these"), "only_signing", ()),
+]
+
+GENERAL = "__all__"
+
+
+def refusal_text(lang: str, message: str) -> str:
+    """The service's ``message`` in ``lang`` when the catalogue has its wording."""
+    for pattern, key, names in PATTERNS:
+        found = pattern.search(message)
+        if found is None:
+            continue
+        values = {
+            name: label(lang, "stage", value)
+            if name == "stage" or name.endswith("_stage")
+            else value
+            for name, value in zip(names, found.groups(), strict=True)
+        }
+        return translate(lang, f"board.rule.{key}", **values)
+    return message
+
+
+def refusal_errors(lang: str, error: Exception) -> dict[str, str]:
+    """Field → message for a refused move (``__all__`` for the move as a whole)."""
+    if isinstance(error, ValidationError):
+        messages: dict[str, str] = {}
+        for item in error.errors():
+            field = str(item["loc"][0]) if item["loc"] else GENERAL
+            key = f"form.error.{item['type']}"
+            text = translate(lang, key, **dict(item.get("ctx") or {}))
+            messages.setdefault(field, item["msg"] if text == key else text)
+        return messages
+    if isinstance(error, Invalid):
+        field = error.field if isinstance(error.field, str) else str(error.field[-1])
+        return {field: refusal_text(lang, error.message)}
+    if isinstance(error, NotPermitted):
+        return {GENERAL: translate(lang, "error.forbidden")}
+    if isinstance(error, Conflict):
+        return {GENERAL: refusal_text(lang, str(error.detail))}
+    raise error
