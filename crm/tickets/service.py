@@ -57,6 +57,22 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     return ticket.status in OPEN_STATUSES and ticket.due_at < now
 
 
+# An open ticket this close to its due time shows as "due soon".
+DUE_SOON = timedelta(hours=24)
+
+
+def sla_state(ticket: Ticket, now: datetime) -> str:
+    """Where a ticket stands against its SLA: ``overdue``, ``due_soon`` (within a day),
+    ``on_time`` (open, more time left), or ``done`` (resolved or closed)."""
+    if ticket.status not in OPEN_STATUSES:
+        return "done"
+    if ticket.due_at < now:
+        return "overdue"
+    if ticket.due_at - now <= DUE_SOON:
+        return "due_soon"
+    return "on_time"
+
+
 def escalation_target(ticket: Ticket) -> User | None:
     """The leader of the task force pursuing the project's lead, if there is one."""
     task_force = ticket.project.lead.task_force
