@@ -147,8 +147,8 @@ EN = {
     "project.remove_row": "Remove",
     "project.add_incentive": "Add incentive",
     "project.no_incentives": "No incentives yet.",
-    "project.policy_totals": "{count} incentives, {amount} (10k CNY); honoured {honoured_count}, "
-    "{honoured_amount} (10k CNY)",
+    "project.policy_totals": "Incentives: {count}, {amount} (10k CNY); honoured: "
+    "{honoured_count}, {honoured_amount} (10k CNY)",
     "project.funding_heading": "Funding in place",
     "project.funding_total": "{in_place} in place of {signed} signed (10k CNY)",
     "project.funding_date": "Date",
