@@ -139,6 +139,26 @@ def test_a_bad_incentive_shows_the_message_beside_the_field_and_changes_nothing(
     assert api_project(staff, project["id"])["policy"]["incentives"][0]["amount"] == 1200
 
 
+def test_business_rules_are_worded_beside_their_field(specialist, staff, project):
+    incentive = project["policy"]["incentives"][0]
+    no_date = specialist.post(
+        f"/projects/{project['id']}/incentives/{incentive['id']}",
+        data={"version": project["version"], "type": "land", "honoured_amount": "10"},
+        headers=POST,
+    )
+    assert no_date.status_code == 422
+    assert f'id="incentive-{incentive["id"]}-honoured_at-error"' in no_date.text
+    assert "填写兑现金额时，请同时填写兑现日期。" in no_date.text
+    not_started = specialist.post(
+        f"/projects/{project['id']}/milestones",
+        data={"version": project["version"], "construction_started_on": "2026-01-01"},
+        headers=POST,
+    )
+    assert not_started.status_code == 422
+    assert "开工日期在线索进入“已开工”阶段时记录" in not_started.text
+    assert api_project(staff, project["id"])["construction_started_on"] is None
+
+
 def test_a_stale_edit_says_who_changed_the_project_and_when(specialist, staff, project):
     opened = project["version"]
     changed = staff.patch(
@@ -201,7 +221,7 @@ def test_funding_is_added_and_removed_and_the_total_follows(specialist, staff, p
     assert api_project(staff, project["id"])["investment_in_place"] == 12000
     future = specialist.post(base, data={"date": "2999-01-01", "amount": "5"}, headers=POST)
     assert future.status_code == 422
-    assert "field-error" in future.text
+    assert '<p class="field-error" id="date-error">到位日期不能晚于今天。</p>' in future.text
     assert api_project(staff, project["id"])["investment_in_place"] == 12000
 
 
@@ -225,6 +245,22 @@ def test_a_ticket_raised_on_the_page_is_listed_with_its_sla_state(specialist, st
     )
     assert missing.status_code == 422
     assert staff.get(f"/api/projects/{project['id']}/tickets").json()["total"] == 1
+
+
+def test_the_sla_state_follows_the_clock(specialist, project, clock):
+    for title, priority in (("急事", "urgent"), ("小事", "low")):
+        data = {"title": title, "category": "permits", "priority": priority}
+        response = specialist.post(f"/projects/{project['id']}/tickets", data=data, headers=POST)
+        assert response.status_code == 303
+
+    def sla_of(title: str) -> str:
+        page = specialist.get(f"/projects/{project['id']}").text
+        row = re.search(rf"{title}</a>.*?</tr>", page, re.S).group(0)
+        return re.search(r'<span class="status sla[^"]*">([^<]+)</span>', row).group(1)
+
+    assert (sla_of("急事"), sla_of("小事")) == ("即将到期", "办理中")
+    clock.advance(days=2)
+    assert (sla_of("急事"), sla_of("小事")) == ("已逾期", "办理中")
 
 
 def test_only_the_office_is_offered_to_reassign_the_specialist(app, staff, project):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.api.deps import DbSession, RequestTime
 from crm.auth import policy
+from crm.auth import service as auth_service
 from crm.auth.models import Role, User
 from crm.errors import NotPermitted
 from crm.listing import Page
@@ -44,6 +45,8 @@ def project_context(session: Session, user: User, project_id: int, *, now: datet
     card = project.green_card
     in_place = project_service.investment_in_place(project)
     may_reassign = may_write and may_reassign_specialist(session, user, project)
+    actors = [change.by for change in project.specialist_history]
+    actors += [entry.by for entry in project.funding]
     return {
         "project": project,
         "lead": project.lead,
@@ -55,6 +58,7 @@ def project_context(session: Session, user: User, project_id: int, *, now: datet
         "policy_totals": _policy_totals(project),
         "tickets": [(ticket, ticket_service.sla_state(ticket, now)) for ticket in tickets],
         "ticket_total": ticket_total,
+        "names": auth_service.full_names(session, actors),
         "may_write": may_write,
         "may_raise_ticket": may_write and card is not None and card.status == CardStatus.active,
         "may_reassign": may_reassign,

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from crm.api.deps import AppSettings, DbSession, RequestTime
 from crm.auth import policy
 from crm.auth.models import User
+from crm.errors import Invalid
+from crm.i18n import translate
 from crm.pages.deps import PageUser
 from crm.pages.forms import form_values, refused_form, see_other
 from crm.pages.projects.detail import TEMPLATE, ProjectId, project_context
@@ -57,7 +59,18 @@ def refused(
     with refused_form(
         request, session, TEMPLATE, context, values=values, stale_record=("project", project_id)
     ):
-        yield
+        try:
+            yield
+        except Invalid as error:
+            raise in_words(getattr(request.state, "lang", "zh"), error) from error
+
+
+def in_words(lang: str, error: Invalid) -> Invalid:
+    """A business rule's refusal in the page's language, where the catalogue words it."""
+    field = error.field if isinstance(error.field, str) else str(error.field[-1])
+    key = f"project.invalid.{field}"
+    text = translate(lang, key)
+    return error if text == key else Invalid(field, text)
 
 
 def back_to(request: Request, project: Project, anchor: str):
