@@ -304,7 +304,19 @@ def test_the_office_reassigns_the_specialist_and_the_history_keeps_it(
     assert 'id="specialist-error"' in not_a_specialist.text
 
 
-WRITE_ACTIONS = ("/milestones", "/incentives", "/funding", "/tickets")
+def test_the_leader_of_the_task_force_edits_but_does_not_reassign(app, staff, project):
+    leader = web_client(app, LEADER)
+    page = leader.get(f"/projects/{project['id']}").text
+    for path in ("/milestones", "/incentives", "/funding", "/tickets"):
+        assert f'action="/projects/{project["id"]}{path}"' in page, path
+    assert f'action="/projects/{project["id"]}/specialist"' not in page
+    response = leader.post(
+        f"/projects/{project['id']}/funding",
+        data={"date": "2026-01-02", "amount": "7"},
+        headers=POST,
+    )
+    assert response.status_code == 303
+    assert api_project(staff, project["id"])["investment_in_place"] == 7
 
 
 def test_a_viewer_sees_no_write_button_and_a_forged_post_changes_nothing(

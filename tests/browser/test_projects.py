@@ -114,6 +114,7 @@ def test_a_stale_edit_shows_who_changed_the_project(page, log_in, project_id, br
     notice = page.locator("#policy .alert-error").first
     expect(notice).to_contain_text("sunli")
     expect(notice).to_contain_text("修改了这条记录")
+    expect(notice).to_be_in_viewport()  # the page opens at the refused form
     other.reload()
     expect(other.locator("input[value='这次修改基于旧版本']")).to_have_count(0)
     other.close()
