@@ -1,5 +1,6 @@
 import os
 import secrets
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
@@ -237,3 +238,13 @@ def secret_key(session: Session) -> str:
 @cache
 def _dummy_hash() -> str:
     return passwords.hash_password(secrets.token_hex(8))
+
+
+def full_names(session: Session, usernames: Iterable[str | None]) -> dict[str, str]:
+    """``{username: full name}`` for the given usernames, in one query (a username without
+    a full name maps to itself), for pages that show who did something."""
+    wanted = {name for name in usernames if name}
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
+    return {username: full_name or username for username, full_name in rows}

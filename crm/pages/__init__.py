@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
 from crm.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFound, NotPermitted
-from crm.pages import auth, board, chains, cockpit, companies, leads, taskforces, tickets
+from crm.pages import auth, board, chains, cockpit, companies, leads, projects, taskforces, tickets
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
 from crm.pages.forms import FormRejected
@@ -30,6 +30,7 @@ PAGE_ROUTERS = [
     leads.router,
     taskforces.router,
     tickets.router,
+    projects.router,
 ]
 
 

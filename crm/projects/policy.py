@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crm.errors import Invalid, NotFound
 from crm.projects.models import Incentive, IncentiveType, Project
 from crm.projects.schemas import (
+    IncentiveIn,
     IncentivePatch,
     IncentivePublic,
     PolicyPublic,
@@ -115,3 +116,35 @@ def public(project: Project) -> PolicyPublic:
 
 def _check_version(project: Project, version: int) -> None:
     check_version(project, version, f"project {project.id}")
+
+
+def add_incentive(
+    session: Session, project: Project, item: IncentiveIn, *, version: int
+) -> Project:
+    """Append one incentive to the package, through :func:`replace` (same rules, same version)."""
+    return replace(session, project, PolicyPut(version=version, incentives=[*_kept(project), item]))
+
+
+def remove_incentive(
+    session: Session, project: Project, incentive_id: int, *, version: int
+) -> Project:
+    """Drop one incentive from the package, through :func:`replace`."""
+    kept = _kept(project)
+    if not any(item.id == incentive_id for item in kept):
+        raise NotFound(f"incentive {incentive_id} not found in project {project.id}")
+    remaining = [item for item in kept if item.id != incentive_id]
+    return replace(session, project, PolicyPut(version=version, incentives=remaining))
+
+
+def _kept(project: Project) -> list[IncentiveIn]:
+    return [
+        IncentiveIn(
+            id=i.id,
+            type=i.type,
+            amount=i.amount,
+            conditions=i.conditions,
+            honoured_at=i.honoured_at,
+            honoured_amount=i.honoured_amount,
+        )
+        for i in project.incentives
+    ]

@@ -256,8 +256,10 @@ def list_projects(
     card_status: CardStatus | None = None,
     company_id: int | None = None,
     only: ColumnElement[bool] | None = None,
+    sort: str = "-signed_on",
 ) -> tuple[list[Project], int]:
-    """``only``: a further condition, such as the policy's projects a user may write."""
+    """``only``: a further condition, such as the policy's projects a user may write;
+    ``sort``: a key of :data:`SORTS`, ``-`` in front for descending."""
     query = select(Project).join(Project.lead)
     if company_id is not None:
         query = query.where(Lead.company_id == company_id)
@@ -281,8 +283,22 @@ def list_projects(
         query = query.where(Project.signed_on <= signed_to)
     if card_status:
         query = query.where(Project.green_card.has(GreenCard.status == card_status))
-    query = query.options(*_LOAD).order_by(Project.signed_on.desc(), Project.id.desc())
+    query = query.options(*_LOAD).order_by(*_ordering(sort))
     return fetch_page(session, query, page)
+
+
+# The columns a project list may be sorted by.
+SORTS = {"signed_on": Project.signed_on, "signed_investment": Project.signed_investment}
+
+
+def _ordering(sort: str) -> tuple:
+    descending = sort.startswith("-")
+    column = SORTS.get(sort.lstrip("-"))
+    if column is None:
+        raise Invalid("sort", f"sort by one of {', '.join(SORTS)}, with - for descending")
+    if descending:
+        return column.desc().nulls_last(), Project.id.desc()
+    return column.asc().nulls_last(), Project.id.asc()
 
 
 def public(project: Project) -> ProjectPublic:
