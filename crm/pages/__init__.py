@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
 from crm.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFound, NotPermitted
-from crm.pages import auth, chains, cockpit, companies
+from crm.pages import auth, chains, cockpit, companies, imports, users
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
 from crm.pages.forms import FormRejected
@@ -21,7 +21,14 @@ ERROR_MESSAGES = {
     Invalid: "error.invalid",
     Conflict: "error.conflict",
 }
-PAGE_ROUTERS = [auth.router, cockpit.router, chains.router, companies.router]
+PAGE_ROUTERS = [
+    auth.router,
+    cockpit.router,
+    chains.router,
+    companies.router,
+    imports.router,
+    users.router,
+]
 
 
 def install_pages(app: FastAPI) -> None:

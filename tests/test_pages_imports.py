@@ -1,0 +1,159 @@
+"""The imports page through HTTP: upload, dry run (nothing written), confirm, refused rows."""
+
+import io
+import re
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from crm.companies.importer import CHINESE_HEADERS
+from crm.import_review import TEMPLATE_HEADERS, ImportKind
+from tests.factories import chain_file, credit_code
+
+ORIGIN = {"Origin": "http://testserver"}
+HEADERS = list(CHINESE_HEADERS.values())
+
+
+def workbook(rows: list[list], headers: list[str] = HEADERS) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def row(name: str, *, revenue="1.5", serial: int = 1, code: str | None = None) -> list:
+    cells = dict.fromkeys(CHINESE_HEADERS, "")
+    cells.update(name=name, credit_code=code or credit_code(serial), city="成都市")
+    cells.update(segments="new-display:panel", revenue=revenue, is_local="否")
+    return list(cells.values())
+
+
+@pytest.fixture
+def office(browser_login, staff):
+    assert staff.post("/api/chains", json=chain_file()).status_code == 201
+    return browser_login("staff")
+
+
+def upload(client, content: bytes, name: str = "企业.xlsx", kind: str = "companies"):
+    files = {"file": (name, content, "application/octet-stream")}
+    return client.post("/imports", data={"kind": kind}, files=files, headers=ORIGIN)
+
+
+def review_url(response) -> str:
+    assert response.status_code == 303, response.text
+    url = response.headers["location"]
+    assert re.fullmatch(r"/imports/[A-Za-z0-9_-]{43}", url)
+    return url
+
+
+def company_names(staff) -> set[str]:
+    return {c["name"] for c in staff.get("/api/companies", params={"limit": 200}).json()["items"]}
+
+
+BAD = row("坏行科技有限公司", revenue="很多", serial=2)
+
+
+def test_a_dry_run_shows_the_bad_row_and_writes_nothing(office, staff, table_counts):
+    before = table_counts()
+    url = review_url(upload(office, workbook([row("好行科技有限公司"), BAD])))
+    page = office.get(url)
+    assert page.status_code == 200
+    assert "尚未写入任何数据" in page.text
+    assert "很多" in page.text and "is not a number" in page.text and "营业收入(亿元)" in page.text
+    assert "只导入正确的 1 行" in page.text
+    assert 'value="all"' not in page.text  # a whole import would be refused: not offered
+    assert table_counts() == before
+
+
+def test_confirming_good_rows_imports_them_and_the_refused_file_holds_the_bad_one(office, staff):
+    url = review_url(upload(office, workbook([row("好行科技有限公司"), BAD])))
+    done = office.post(f"{url}/confirm", data={"mode": "good"}, headers=ORIGIN)
+    assert done.status_code == 303 and done.headers["location"] == url
+    result = office.get(url)
+    assert "导入已完成" in result.text
+    assert company_names(staff) == {"好行科技有限公司"}
+    refused = office.get(f"{url}/refused.xlsx")
+    assert refused.status_code == 200
+    assert "attachment" in refused.headers["content-disposition"]
+    rows = list(load_workbook(io.BytesIO(refused.content)).active.iter_rows(values_only=True))
+    assert rows[0] == (*HEADERS, "错误说明")
+    assert rows[1][0] == "坏行科技有限公司" and "not a number" in rows[1][-1]
+    again = office.post(f"{url}/confirm", data={"mode": "good"}, headers=ORIGIN)
+    assert again.status_code == 409  # no second import of the same file
+    assert company_names(staff) == {"好行科技有限公司"}
+
+
+def test_a_whole_import_of_a_file_with_bad_rows_is_refused_with_nothing_written(office, staff):
+    url = review_url(upload(office, workbook([row("好行科技有限公司"), BAD])))
+    refused = office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN)
+    assert refused.status_code == 422
+    assert "本次未导入任何数据" in refused.text
+    assert company_names(staff) == set()
+
+
+def test_a_clean_csv_imports_whole(office, staff):
+    text = ",".join(HEADERS) + "\n" + ",".join(row("干净科技有限公司")) + "\n"
+    url = review_url(upload(office, text.encode("utf-8-sig"), name="companies.csv"))
+    assert "确认导入全部 1 行" in office.get(url).text
+    assert office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN).status_code == 303
+    assert company_names(staff) == {"干净科技有限公司"}
+
+
+def test_an_unknown_column_is_named_with_the_closest_and_can_be_ignored(office, staff):
+    headers = [*HEADERS[:-1], "上市情况况"]
+    url = review_url(upload(office, workbook([row("别名科技有限公司")], headers)))
+    page = office.get(url)
+    assert "未知的列「上市情况况」" in page.text and "上市情况" in page.text
+    assert 'name="column" value="上市情况况"' in page.text
+    ignored = office.post(f"{url}/ignore", data={"column": "上市情况况"}, headers=ORIGIN)
+    assert ignored.status_code == 303
+    again = office.get(url)
+    assert "已忽略的列：上市情况况" in again.text and "确认导入全部 1 行" in again.text
+
+
+def test_the_template_carries_the_importer_headers(office):
+    for kind in ImportKind:
+        response = office.get(f"/imports/template/{kind.value}.xlsx")
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        headers = next(sheet.iter_rows(values_only=True))
+        assert list(headers) == list(TEMPLATE_HEADERS[kind].values())
+
+
+def test_an_upload_is_only_the_uploaders(office, browser_login, staff):
+    url = review_url(upload(office, workbook([row("私有科技有限公司")])))
+    other = browser_login("staff", "staff-other")
+    assert other.get(url).status_code == 404
+    assert other.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN).status_code == 404
+    assert company_names(staff) == set()
+
+
+def test_no_file_is_refused_beside_the_field(office):
+    response = upload(office, b"", name="")
+    assert response.status_code in (422, 400)
+
+
+def test_a_forged_token_is_not_found(office):
+    assert office.get("/imports/" + "A" * 43).status_code == 404
+    assert office.get("/imports/../../etc").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["viewer", "leader", "specialist"])
+def test_roles_that_may_not_import_get_403_and_no_nav_item(browser_login, role, table_counts):
+    client = browser_login(role)
+    assert client.get("/imports").status_code == 403
+    assert 'href="/imports"' not in client.get("/chains").text
+    before = table_counts()
+    response = upload(client, workbook([row("越权科技有限公司")]))
+    assert response.status_code == 403
+    assert table_counts() == before
+
+
+def test_staff_see_the_nav_item_in_english(office):
+    office.cookies.set("crm_lang", "en")
+    page = office.get("/imports")
+    assert 'href="/imports"' in page.text and "Upload and check" in page.text
