@@ -63,7 +63,7 @@ def test_a_dry_run_shows_the_bad_row_and_writes_nothing(office, staff, table_cou
     page = office.get(url)
     assert page.status_code == 200
     assert "尚未写入任何数据" in page.text
-    assert "很多" in page.text and "is not a number" in page.text and "营业收入(亿元)" in page.text
+    assert "「很多」不是数字" in page.text and "营业收入(亿元)" in page.text
     assert "只导入正确的 1 行" in page.text
     assert 'value="all"' not in page.text  # a whole import would be refused: not offered
     assert table_counts() == before
@@ -81,7 +81,7 @@ def test_confirming_good_rows_imports_them_and_the_refused_file_holds_the_bad_on
     assert "attachment" in refused.headers["content-disposition"]
     rows = list(load_workbook(io.BytesIO(refused.content)).active.iter_rows(values_only=True))
     assert rows[0] == (*HEADERS, "错误说明")
-    assert rows[1][0] == "坏行科技有限公司" and "not a number" in rows[1][-1]
+    assert rows[1][0] == "坏行科技有限公司" and "「很多」不是数字" in rows[1][-1]
     again = office.post(f"{url}/confirm", data={"mode": "good"}, headers=ORIGIN)
     assert again.status_code == 409  # no second import of the same file
     assert company_names(staff) == {"好行科技有限公司"}
@@ -157,3 +157,18 @@ def test_staff_see_the_nav_item_in_english(office):
     office.cookies.set("crm_lang", "en")
     page = office.get("/imports")
     assert 'href="/imports"' in page.text and "Upload and check" in page.text
+
+
+def test_a_leads_file_is_checked_then_imported_in_the_uploaders_name(office, staff):
+    headers = list(TEMPLATE_HEADERS[ImportKind.leads].values())
+    cells = dict.fromkeys(headers, "")
+    cells.update(
+        {"企业名称": "线索科技有限公司", "城市": "深圳市", "所属环节": "new-display:panel"}
+    )
+    url = review_url(upload(office, workbook([list(cells.values())], headers), kind="leads"))
+    page = office.get(url)
+    assert "招商线索" in page.text and "确认导入全部 1 行" in page.text
+    assert staff.get("/api/leads").json()["total"] == 0  # the dry run wrote nothing
+    assert office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN).status_code == 303
+    leads = staff.get("/api/leads").json()
+    assert leads["total"] == 1

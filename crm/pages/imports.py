@@ -24,6 +24,7 @@ from crm.import_review import ImportKind, dry_run, refused_rows, run_import, tem
 from crm.importing import ImportReport
 from crm.pages.deps import PageUser
 from crm.pages.forms import FormRejected, see_other
+from crm.pages.import_messages import say
 from crm.pages.templating import render, templates
 from crm.spreadsheet import MAX_FILE_BYTES
 from crm.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, table_bytes
@@ -47,6 +48,7 @@ def role_may_write(account, resource: str) -> bool:
 
 
 templates.env.globals["role_may_write"] = role_may_write
+templates.env.globals["import_message"] = lambda t, message: say(t.lang, message)
 
 
 def importer(user: PageUser) -> User:
@@ -176,6 +178,8 @@ def refused_file(
     else:
         report = _dry_run(request, session, staged, user)
     lang = getattr(request.state, "lang", "zh")
+    for error in report.errors:
+        error.message = say(lang, error.message)
     headers, rows = refused_rows(
         uploads.content(upload_directory(request), staged),
         staged.filename,

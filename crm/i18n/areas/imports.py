@@ -73,7 +73,7 @@ EN = {
     "imports.check": "Upload and check",
     "imports.templates": "Templates",
     "imports.templates_help": "A template's headers are the Chinese column names the importer reads: fill one in to avoid column-name mistakes.",
-    "imports.template_of": "Download the {kind} template (XLSX)",
+    "imports.template_of": "Template for {kind} (XLSX)",
     "imports.limits": "Files up to 64 MB; an uploaded file is kept on the server for 30 minutes, for you only.",
     "imports.error.no_file": "Choose a file to upload.",
     "imports.error.too_large": "The file is larger than the limit of 64 MB.",
