@@ -85,8 +85,13 @@ def test_changing_a_role_ends_the_users_sessions(app, admin, make_user, db):
 
 def test_a_stale_edit_is_refused(admin, make_user, db):
     make_user("zhaolei", "staff")
-    response = admin.post("/users/zhaolei", data={"version": "0", "role": "viewer"}, headers=ORIGIN)
+    version = admin.get("/users/zhaolei").text.split('name="version" value="')[1].split('"')[0]
+    first = {"version": version, "full_name": "赵磊"}
+    assert admin.post("/users/zhaolei", data=first, headers=ORIGIN).status_code == 303
+    stale = {"version": version, "role": "viewer"}  # read before the change above
+    response = admin.post("/users/zhaolei", data=stale, headers=ORIGIN)
     assert response.status_code == 409
+    assert "该用户已被他人修改" in response.text and "admin-web 于" in response.text
     assert stored(db, "zhaolei")[0] == "staff"
 
 

@@ -142,16 +142,20 @@ def confirm(
     directory = upload_directory(request)
     staged = _load(request, token, user, now)
     uploads.claim(directory, staged)
-    report = run_import(
-        session,
-        ImportKind(staged.kind),
-        uploads.content(directory, staged),
-        staged.filename,
-        partial=mode == "good",
-        ignore=staged.ignore,
-        sheet=staged.sheet,
-        by=user.username,
-    )
+    try:
+        report = run_import(
+            session,
+            ImportKind(staged.kind),
+            uploads.content(directory, staged),
+            staged.filename,
+            partial=mode == "good",
+            ignore=staged.ignore,
+            sheet=staged.sheet,
+            by=user.username,
+        )
+    except BaseException:
+        uploads.release(directory, staged)
+        raise
     if report.errors and not report.applied:  # refused whole: nothing was written
         uploads.release(directory, staged)
         page = render(

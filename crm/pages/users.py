@@ -20,7 +20,14 @@ from crm.errors import Conflict, Invalid, NotPermitted, TooManyAttempts
 from crm.i18n import translate
 from crm.listing import Page
 from crm.pages.deps import SESSION_COOKIE, PageUser
-from crm.pages.forms import GENERAL, FormRejected, field_errors, form_values, see_other
+from crm.pages.forms import (
+    GENERAL,
+    FormRejected,
+    field_errors,
+    form_values,
+    last_change,
+    see_other,
+)
 from crm.pages.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +43,7 @@ REASONS = {
     "the new password must differ": "account.reason.same",
     "is the last active administrator": "users.reason.last_admin",
     "already exists": "users.reason.taken",
+    "was changed by someone else": "users.reason.stale",
     "the two passwords differ": "users.reason.differ",
 }
 
@@ -85,14 +93,19 @@ def _form(
     template: str,
     context: Callable[[], dict[str, Any]],
     values: dict[str, Any],
+    record_id: int | None = None,
 ) -> Iterator[None]:
-    """As ``crm.pages.forms.refused_form``, with the messages of ``_messages``."""
+    """As ``crm.pages.forms.refused_form``, with the messages of ``_messages``; a stale edit
+    of user ``record_id`` says who changed the user, and when."""
     try:
         yield
     except (ValidationError, Invalid, Conflict, NotPermitted) as error:
         errors = _messages(_lang(request), error)
         session.rollback()
-        page = {**context(), "errors": errors, "values": values}
+        stale = None
+        if isinstance(error, Conflict) and record_id is not None:
+            stale = last_change(session, User.__tablename__, record_id)
+        page = {**context(), "errors": errors, "values": values, "stale": stale}
         status = 422 if isinstance(error, ValidationError) else error.status_code
         raise FormRejected(render(request, template, page, status_code=status)) from error
 
@@ -164,9 +177,8 @@ async def change_user(
     """The full name, the role, or the active flag (the deactivate/reactivate button)."""
     values = await form_values(request)
     person = auth_service.get(session, username)
-    with _form(
-        request, session, "users/edit.html", lambda: _user_context(session, username), values
-    ):
+    context = lambda: _user_context(session, username)  # noqa: E731
+    with _form(request, session, "users/edit.html", context, values, record_id=person.id):
         data = UserUpdate.model_validate(_without(values, "action"))
         auth_service.update(session, person, data)
     return see_other(request, f"/users/{username}?done=saved")
