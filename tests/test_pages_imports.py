@@ -32,6 +32,13 @@ def row(name: str, *, revenue="1.5", serial: int = 1, code: str | None = None) -
     return list(cells.values())
 
 
+@pytest.fixture(autouse=True)
+def upload_directory(app, tmp_path):
+    """Each test keeps its uploads in a folder of its own."""
+    app.state.upload_directory = tmp_path / "uploads"
+    return app.state.upload_directory
+
+
 @pytest.fixture
 def office(browser_login, staff):
     assert staff.post("/api/chains", json=chain_file()).status_code == 201
@@ -172,3 +179,21 @@ def test_a_leads_file_is_checked_then_imported_in_the_uploaders_name(office, sta
     assert office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN).status_code == 303
     leads = staff.get("/api/leads").json()
     assert leads["total"] == 1
+
+
+def test_an_upload_expires_and_its_file_is_deleted(office, clock, upload_directory):
+    url = review_url(upload(office, workbook([row("过期科技有限公司")])))
+    assert office.get(url).status_code == 200
+    clock.advance(minutes=31)
+    assert office.get(url).status_code == 404
+    assert list(upload_directory.iterdir()) == []
+
+
+def test_uploads_are_kept_on_the_server_for_the_uploader_only(office, upload_directory):
+    review_url(upload(office, workbook([row("权限科技有限公司")])))
+    (folder,) = upload_directory.iterdir()
+    assert folder.stat().st_mode & 0o077 == 0
+    assert all(path.stat().st_mode & 0o077 == 0 for path in folder.iterdir())
+    for _ in range(6):  # a user keeps at most a few uploads
+        review_url(upload(office, workbook([row("权限科技有限公司")])))
+    assert len(list(upload_directory.iterdir())) == 5
