@@ -197,3 +197,12 @@ def test_uploads_are_kept_on_the_server_for_the_uploader_only(office, upload_dir
     for _ in range(6):  # a user keeps at most a few uploads
         review_url(upload(office, workbook([row("权限科技有限公司")])))
     assert len(list(upload_directory.iterdir())) == 5
+
+
+def test_an_unreadable_file_is_refused_whole_in_chinese(office, staff):
+    url = review_url(upload(office, b"not really a workbook", name="企业.xlsx"))
+    page = office.get(url)
+    assert "文件无法导入" in page.text and "不是有效的 Excel 工作簿" in page.text
+    assert 'name="mode"' not in page.text  # nothing to confirm
+    url = review_url(upload(office, b"a,b\n1,2\n", name="企业.xls"))
+    assert "请另存为 .xlsx 或 .csv" in office.get(url).text

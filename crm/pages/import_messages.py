@@ -29,6 +29,24 @@ CHINESE = [
         "列「{v}」与「{first}」重复：请只保留一列",
     ),
 ]
+CHINESE += [
+    (r"^unsupported file type '(?P<v>.*)': use .*$", "不支持的文件类型「{v}」：请用 .xlsx 或 .csv"),
+    (r"^'(?P<v>.*)' files are not read: .*$", "不读取「{v}」文件：请另存为 .xlsx 或 .csv"),
+    (
+        r"^a (?P<v>.*) file has no sheets: leave out the sheet$",
+        "{v} 文件没有工作表：请不要填写工作表",
+    ),
+    (
+        r"^the workbook has no sheet '(?P<v>[^']*)'(?:: its sheets are (?P<s>.*))?$",
+        "工作簿中没有名为「{v}」的工作表",
+    ),
+    (r"^the file has no header row$", "文件没有表头行"),
+    (
+        r"^cannot tell the file's text encoding$",
+        "无法识别文件的文字编码：请另存为 UTF-8 CSV 或 .xlsx",
+    ),
+    (r"^not a workbook .*$", "不是有效的 Excel 工作簿"),
+]
 _COMPILED = [(re.compile(pattern), text) for pattern, text in CHINESE]
 
 
