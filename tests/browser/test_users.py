@@ -72,6 +72,9 @@ def test_an_admin_adds_a_user_who_logs_in_and_changes_their_password(
     page.get_by_role("button", name="停用该用户").click()
     expect(page.get_by_role("status")).to_contain_text("已保存")
     expect(page.get_by_role("button", name="重新启用该用户")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("状态：已停用")
+    assert_accessible(page)
+    screenshot(page, "user-edit-zh-desktop")
 
 
 def test_the_users_page_on_a_phone(page, log_in):
