@@ -139,9 +139,12 @@ def test_an_upload_is_only_the_uploaders(office, browser_login, staff):
     assert company_names(staff) == set()
 
 
-def test_no_file_is_refused_beside_the_field(office):
-    response = upload(office, b"", name="")
-    assert response.status_code in (422, 400)
+@pytest.mark.parametrize("name", ["", "空文件.csv"])
+def test_no_file_is_refused_beside_the_field(office, upload_directory, name):
+    response = upload(office, b"", name=name)
+    assert response.status_code == 422
+    assert 'id="file-error"' in response.text and "请选择要上传的文件" in response.text
+    assert not upload_directory.exists() or not list(upload_directory.iterdir())
 
 
 def test_a_forged_token_is_not_found(office):

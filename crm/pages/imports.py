@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from crm import uploads
 from crm.api.deps import DbSession, RequestTime
@@ -71,17 +72,21 @@ def import_form(request: Request, user: Importer):
 
 
 @router.post("/imports")
-def upload(
+async def upload(
     request: Request,
     user: Importer,
     now: RequestTime,
     kind: Annotated[ImportKind, Form()],
-    file: Annotated[UploadFile, File()],
     sheet: Annotated[str, Form(max_length=100)] = "",
 ):
-    content = file.file.read(MAX_FILE_BYTES + 1)
+    # Read from the form itself: a browser posts "no file chosen" as an empty text field,
+    # which a declared file parameter would turn into an error page, not a message.
+    file = (await request.form()).get("file")
+    if not isinstance(file, StarletteUploadFile):
+        file = None
+    content = await file.read(MAX_FILE_BYTES + 1) if file else b""
     message = None
-    if not file.filename or not content:
+    if file is None or not file.filename or not content:
         message = "imports.error.no_file"
     elif len(content) > MAX_FILE_BYTES:
         message = "imports.error.too_large"
