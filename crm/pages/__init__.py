@@ -9,7 +9,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 
 from crm.errors import Conflict, DomainError, Invalid, NotAuthenticated, NotFound, NotPermitted
-from crm.pages import auth, board, chains, cockpit, companies, leads, projects, taskforces, tickets
+from crm.pages import (
+    auth,
+    board,
+    chains,
+    cockpit,
+    companies,
+    imports,
+    leads,
+    projects,
+    taskforces,
+    tickets,
+    users,
+)
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
 from crm.pages.forms import FormRejected
@@ -29,8 +41,10 @@ PAGE_ROUTERS = [
     board.router,
     leads.router,
     taskforces.router,
-    tickets.router,
     projects.router,
+    tickets.router,
+    imports.router,
+    users.router,
 ]
 
 
