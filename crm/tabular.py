@@ -214,11 +214,15 @@ def xlsx_bytes(headers: list[str], rows: Iterable[Sequence[Any]]) -> bytes:
             row.append(value)
         return row
 
-    sheet.append(cells(headers))
-    for row in rows:
-        sheet.append(cells(row))
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    try:
+        sheet.append(cells(headers))
+        for row in rows:
+            sheet.append(cells(row))
+    finally:
+        # Saving ends the sheet's stream and deletes its temporary file, also when reading the
+        # rows failed (a query refused by the database); the half-written workbook is dropped.
+        workbook.save(buffer)
     return buffer.getvalue()
 
 

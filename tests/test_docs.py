@@ -51,3 +51,27 @@ def test_oauth2_redirect_page_is_served_from_local_files(anon):
     found = references(page.text)
     assert found.inline_scripts == 0
     assert [anon.get(url).status_code for url in found.urls] == [200]
+
+
+def test_openapi_documents_the_errors_the_api_answers(anon, login):
+    """Found by tests/test_fuzz_api.py: the schema listed 422 only, so a client generated from it
+    knew nothing of 400, 401, 403, 404 or 409."""
+    viewer = login("viewer")
+    schema = anon.get("/api/openapi.json").json()
+    answered = {
+        ("get", "/api/leads"): anon.get("/api/leads"),
+        ("get", "/api/leads/{lead_id}"): viewer.get("/api/leads/999"),
+        ("post", "/api/chains"): viewer.post("/api/chains", json={"code": "x"}),
+        ("post", "/api/leads"): viewer.post(
+            "/api/leads", content=b"\xff{", headers={"Content-Type": "application/json"}
+        ),
+    }
+    for (method, path), response in answered.items():
+        documented = schema["paths"][path][method]["responses"]
+        assert str(response.status_code) in documented, (method, path, response.status_code)
+        assert set(response.json()) == {"detail"}
+    assert [response.status_code for response in answered.values()] == [401, 404, 403, 400]
+    patch = schema["paths"]["/api/leads/{lead_id}"]["patch"]["responses"]
+    assert {"400", "401", "403", "404", "409", "422"} <= set(patch)
+    assert "403" not in schema["paths"]["/api/leads"]["get"]["responses"]
+    assert "401" not in schema["paths"]["/health"]["get"]["responses"]

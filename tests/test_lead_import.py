@@ -4,8 +4,10 @@ them, ``POST /api/import/leads`` and ``/companies`` uploads, and ``GET /api/lead
 
 import csv
 import datetime as dt
+import gc
 import io
 import re
+import tempfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -775,3 +777,13 @@ def test_a_row_may_repeat_a_later_stage_but_not_move_there(
     assert rows_reported(result.stderr) == {n: {"阶段"} for n in range(2, 7)}, result.stderr
     assert "a lead cannot be imported as 已签约 (signed)" in result.stderr
     assert table_counts() == before
+
+
+def test_a_refused_export_leaves_no_temporary_file(staff, tmp_path, monkeypatch):
+    """Found by tests/test_fuzz_api.py: an id the database cannot hold is a 422, but the
+    workbook's stream stayed open and its temporary file stayed on disk."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # openpyxl streams sheets there
+    response = staff.get("/api/leads/export", params={"task_force_id": 2**70})
+    assert response.status_code == 422, response.text
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []

@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from crm.api.deps import DbSession, authorize, current_user
 from crm.api.docs import install_docs
-from crm.api.errors import install_error_handlers
+from crm.api.errors import install_error_docs, install_error_handlers
 from crm.api.routes import (
     account,
     audit,
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.secret_key
     app.state.clock = system_clock  # tests replace it to freeze time
     install_error_handlers(app)
+    install_error_docs(app)
     install_static(app)
     install_docs(app)
 

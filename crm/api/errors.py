@@ -53,3 +53,66 @@ def install_error_handlers(app: FastAPI) -> None:
     async def integrity(_request: Request, _error: IntegrityError) -> JSONResponse:
         detail = "the change conflicts with an existing record"
         return JSONResponse({"detail": detail}, status_code=409)
+
+
+# --- what the OpenAPI schema says about them ----------------------------------------------------
+
+ERROR_BODY = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"title": "Detail", "description": "what went wrong"}},
+    "required": ["detail"],
+}
+# Every refusal but a validation error has the shape ``ERROR_BODY``; 422 keeps FastAPI's own
+# documentation (and a route's own ``responses=`` wins over these).
+_ERRORS = {
+    400: "the request body could not be parsed (malformed JSON or multipart)",
+    401: "not signed in, or the token is invalid or expired",
+    403: "the signed-in user's role, or the record's ownership, does not allow this",
+    404: "a record the request names does not exist",
+    409: "a stale `version`, or a conflict with an existing record",
+}
+UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+def install_error_docs(app: FastAPI) -> None:
+    """Document the errors every operation may answer, by rule, so a new route cannot forget
+    them: 400 if it takes a body, 401 if it needs a token, 403 and 409 if it also writes, 404
+    if it names a record in its path."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _document_errors(build())  # build() keeps the schema as app.openapi_schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+def _document_errors(schema: dict[str, Any]) -> None:
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_BODY
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in _errors_of(path, method, operation):
+                operation["responses"].setdefault(
+                    str(status),
+                    {
+                        "description": _ERRORS[status],
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                )
+
+
+def _errors_of(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    statuses = []
+    if "requestBody" in operation:
+        statuses.append(400)
+    if operation.get("security"):
+        statuses.append(401)
+        if method in UNSAFE_METHODS:
+            statuses += [403, 409]
+    if "{" in path:
+        statuses.append(404)
+    return sorted(statuses)
