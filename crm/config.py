@@ -1,6 +1,7 @@
 """Application settings, read from the environment (prefix ``CRM_``)."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     # Origins besides the server's own whose form posts are accepted with a session cookie,
     # e.g. CRM_TRUSTED_ORIGINS='["https://crm.example.gov.cn"]' behind a proxy that rewrites Host.
     trusted_origins: list[str] = Field(default_factory=list)
+    # Where an uploaded file waits (30 minutes at most) between its dry run and its import;
+    # every server process of one installation must see the same folder. Default: the
+    # system's temporary folder, crm-uploads.
+    upload_directory: Path | None = None
     # e.g. CRM_SLA_HOURS='{"urgent": 12}'; priorities left out keep their default.
     sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS)

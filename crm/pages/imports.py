@@ -63,7 +63,9 @@ Token = Annotated[str, PathParam(pattern=TOKEN_PATH)]
 
 
 def upload_directory(request: Request) -> Path:
-    return getattr(request.app.state, "upload_directory", uploads.DEFAULT_DIRECTORY)
+    state = request.app.state
+    override = getattr(state, "upload_directory", None)  # tests keep their own folder
+    return override or state.settings.upload_directory or uploads.DEFAULT_DIRECTORY
 
 
 @router.get("/imports")

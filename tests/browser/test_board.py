@@ -159,7 +159,7 @@ def test_refused_moves_show_the_message_and_the_card_stays(
 
 
 def test_signing_a_lead_names_a_specialist_and_lands_on_the_project(
-    page, log_in, live_server, fresh_lead, browser_watch
+    page, log_in, live_server, fresh_lead
 ):
     lead_id, name = fresh_lead("negotiating")
     log_in("leader")
@@ -173,8 +173,6 @@ def test_signing_a_lead_names_a_specialist_and_lands_on_the_project(
     dialog.get_by_label("落地园区").select_option(label="云江高新技术产业开发区")
     dialog.get_by_label("签约投资额（万元）").fill("80000")
     screenshot(page, "board-sign-zh-desktop")
-    # The project page is another area's; until it is merged it may answer 404 here.
-    browser_watch.allow_console_error(r"404")
     dialog.get_by_role("button", name="确认签约").click()
     page.wait_for_url(re.compile(r"/projects/\d+$"))
     with transaction(live_server.app.state.sessionmaker) as session:
@@ -184,6 +182,11 @@ def test_signing_a_lead_names_a_specialist_and_lands_on_the_project(
         assert project is not None and project.specialist.username == "sunli"
         assert project.signed_investment == 80000 and project.park.name == "云江高新技术产业开发区"
         assert page.url.endswith(f"/projects/{project.id}")
+        card_no = project.green_card.card_no
+    green_card = page.locator("#green-card")
+    expect(green_card.locator("h2")).to_have_text("服务绿卡")
+    expect(green_card.locator(".card-no")).to_have_text(card_no)
+    expect(page.locator("h1")).to_contain_text(name)
 
 
 def test_the_board_in_english_and_on_a_phone(page, log_in, live_server, fresh_lead):
