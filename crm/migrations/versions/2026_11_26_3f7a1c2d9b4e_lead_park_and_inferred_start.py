@@ -1,0 +1,68 @@
+"""lead park and inferred construction start
+
+Leads get an intended park (意向园区). Existing signed leads take their project's park; the
+others take the one park that leads their chain, when exactly one does.
+
+A milestone implies its predecessors: projects that reached production without a construction
+start get the production day as their start, flagged as inferred.
+
+Revision ID: 3f7a1c2d9b4e
+Revises: 9884db488124
+Create Date: 2026-11-26 13:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "3f7a1c2d9b4e"
+down_revision: str | None = "9884db488124"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+CHAIN_PARKS = (
+    "FROM park_chain JOIN segment ON segment.chain_id = park_chain.chain_id "
+    "WHERE segment.id = lead.segment_id"
+)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("lead", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("park_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_lead_park_id"), ["park_id"], unique=False)
+        batch_op.create_foreign_key(batch_op.f("fk_lead_park_id_park"), "park", ["park_id"], ["id"])
+    with op.batch_alter_table("project", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "construction_start_inferred",
+                sa.Boolean(),
+                nullable=False,
+                server_default=sa.false(),
+            )
+        )
+    op.execute(
+        "UPDATE project SET construction_started_on = production_started_on, "
+        "construction_start_inferred = TRUE "
+        "WHERE construction_started_on IS NULL AND production_started_on IS NOT NULL"
+    )
+    op.execute(
+        "UPDATE lead SET park_id = (SELECT project.park_id FROM project "
+        "WHERE project.lead_id = lead.id) WHERE park_id IS NULL"
+    )
+    op.execute(
+        f"UPDATE lead SET park_id = (SELECT MIN(park_chain.park_id) {CHAIN_PARKS}) "
+        f"WHERE park_id IS NULL AND (SELECT COUNT(*) {CHAIN_PARKS}) = 1"
+    )
+
+
+def downgrade() -> None:
+    op.execute(
+        "UPDATE project SET construction_started_on = NULL WHERE construction_start_inferred"
+    )
+    with op.batch_alter_table("project", schema=None) as batch_op:
+        batch_op.drop_column("construction_start_inferred")
+    with op.batch_alter_table("lead", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_lead_park_id_park"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_lead_park_id"))
+        batch_op.drop_column("park_id")
