@@ -28,19 +28,23 @@ CHAIN_PARKS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("lead", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("park_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_lead_park_id"), ["park_id"], unique=False)
-        batch_op.create_foreign_key(batch_op.f("fk_lead_park_id_park"), "park", ["park_id"], ["id"])
-    with op.batch_alter_table("project", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "construction_start_inferred",
-                sa.Boolean(),
-                nullable=False,
-                server_default=sa.false(),
-            )
+    # Plain ADD COLUMN on both databases: on SQLite a batch (copy-and-move) of ``lead`` would
+    # drop a table other rows point at, which foreign keys refuse once there is data.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE lead ADD COLUMN park_id INTEGER "
+            "CONSTRAINT fk_lead_park_id_park REFERENCES park (id)"
         )
+    else:
+        op.add_column("lead", sa.Column("park_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_lead_park_id_park"), "lead", "park", ["park_id"], ["id"])
+    op.create_index(op.f("ix_lead_park_id"), "lead", ["park_id"], unique=False)
+    op.add_column(
+        "project",
+        sa.Column(
+            "construction_start_inferred", sa.Boolean(), nullable=False, server_default=sa.false()
+        ),
+    )
     op.execute(
         "UPDATE project SET construction_started_on = production_started_on, "
         "construction_start_inferred = TRUE "
