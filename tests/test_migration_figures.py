@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
+from alembic import command
 from sqlalchemy import create_engine, text
 
 from crm import migrate
@@ -87,8 +88,16 @@ def test_existing_rows_get_parks_and_inferred_starts(tmp_path):
                         )
                     )
                 }
+            # Down and up again, with the rows in place: the same result.
+            command.downgrade(migrate.alembic_config(url), BEFORE)
+            migrate.upgrade(url)
+            with engine.connect() as connection:
+                again = connection.execute(
+                    text("SELECT COUNT(*) FROM lead WHERE park_id IS NOT NULL")
+                ).scalar_one()
         finally:
             engine.dispose()
+    assert again == 2
     # The project's park wins; else the one park leading the chain; two parks: none.
     assert parks == {1: "经开区", 2: "高新区", 3: None, 4: None}
     assert {k: (str(v[0]), v[1]) for k, v in starts.items()} == {

@@ -64,9 +64,12 @@ def downgrade() -> None:
     op.execute(
         "UPDATE project SET construction_started_on = NULL WHERE construction_start_inferred"
     )
-    with op.batch_alter_table("project", schema=None) as batch_op:
-        batch_op.drop_column("construction_start_inferred")
-    with op.batch_alter_table("lead", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_lead_park_id_park"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_lead_park_id"))
-        batch_op.drop_column("park_id")
+    op.drop_index(op.f("ix_lead_park_id"), table_name="lead")
+    if op.get_bind().dialect.name == "sqlite":
+        # Native DROP COLUMN (SQLite 3.35+), for the reason given in ``upgrade``.
+        op.execute("ALTER TABLE project DROP COLUMN construction_start_inferred")
+        op.execute("ALTER TABLE lead DROP COLUMN park_id")
+    else:
+        op.drop_column("project", "construction_start_inferred")
+        op.drop_constraint(op.f("fk_lead_park_id_park"), "lead", type_="foreignkey")
+        op.drop_column("lead", "park_id")
