@@ -242,6 +242,21 @@ def default_park(session: Session, chain_id: int) -> Park | None:
     return parks[0] if len(parks) == 1 else None
 
 
+def default_parks(session: Session) -> dict[int, Park]:
+    """``{chain id: park}`` for every chain exactly one park leads, in two queries."""
+    single = (
+        select(park_chain.c.chain_id, func.min(park_chain.c.park_id).label("park_id"))
+        .group_by(park_chain.c.chain_id)
+        .having(func.count() == 1)
+        .subquery()
+    )
+    rows = session.execute(select(single.c.chain_id, single.c.park_id)).all()
+    parks = {
+        p.id: p for p in session.scalars(select(Park).where(Park.id.in_({r[1] for r in rows})))
+    }
+    return {chain_id: parks[park_id] for chain_id, park_id in rows}
+
+
 def delete(session: Session, lead: Lead) -> None:
     if RANK.get(lead.stage, 0) >= RANK[Stage.signed] or lead.highest_rank >= RANK[Stage.signed]:
         raise Conflict(f"lead {lead.id} was signed; its project keeps it")
