@@ -13,9 +13,12 @@ code under test.
 | D | new-energy:cathode | none | none (two parks lead the chain) | created 2026-01-15, visited 2026-02-01 (skips contacted) |
 """
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from tests.factories import chain_file, company
 from tests.test_dashboard import ENERGY_CHAIN
@@ -314,3 +317,54 @@ def test_lead_park_defaults_and_edits(staff, history, table_counts):
     assert parks == {"高新区", "经开区", "科创园"}
     cleared = staff.patch(url, json={"version": changed.json()["version"], "park": None})
     assert cleared.json()["park"] is None
+
+
+# --- aggregated in SQL ----------------------------------------------------------------------
+
+
+@contextmanager
+def counted_queries():
+    statements: list[str] = []
+
+    def count(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def test_a_fixed_number_of_queries_whatever_the_data(app, staff, history):
+    paths = [("/api/dashboard/funnel", {})] + [
+        ("/api/dashboard/breakdown", {"by": by})
+        for by in ("task_force", "unit_kind", "chain", "park", "month")
+    ]
+
+    def queries() -> list[int]:
+        counts = []
+        for path, params in paths:
+            with counted_queries() as statements:
+                get(staff, path, **params)
+            counts.append(len(statements))
+        return counts
+
+    before = queries()
+    assert all(n >= 5 for n in before), before  # the listener sees the figures' queries
+    # Three more units, each with a signed lead, funding and a ticket, in other months.
+    for n, month in enumerate((4, 5, 6), start=1):
+        at(app, D(2026, month, 2))
+        unit = staff.post("/api/taskforces", json={"name": f"专班{n}", "kind": "group"})
+        firm = staff.post("/api/companies", json=company(f"新企业{n}"))
+        body = {"company_id": firm.json()["id"], "segment": "new-energy:pack"}
+        lead = staff.post("/api/leads", json=body | {"task_force_id": unit.json()["id"]})
+        move = {"stage": "signed", "specialist": SPECIALIST, "park": "科创园"}
+        signed = staff.post(f"/api/leads/{lead.json()['id']}/stage", json=move)
+        project = signed.json()["project_id"]
+        funding = {"date": f"2026-0{month}-02", "amount": 1000}
+        assert staff.post(f"/api/projects/{project}/funding", json=funding).status_code == 201
+        ticket = {"category": "land", "title": "用地", "priority": "urgent"}
+        assert staff.post(f"/api/projects/{project}/tickets", json=ticket).status_code == 201
+    at(app, D(2026, 7, 1))
+    assert queries() == before
