@@ -17,7 +17,8 @@ GROUPINGS = ("task_force", "unit_kind", "chain", "park", "month")
 
 @dataclass(frozen=True)
 class Scope:
-    """Which leads a figure covers, and the time window of their stage moves."""
+    """Which leads a figure covers, and the period whose events it counts (each figure by
+    its own event date: see ``crm.dashboard.funnel``)."""
 
     chain: str | None = None
     task_force_id: int | None = None
