@@ -160,6 +160,14 @@ def test_each_figure_counts_its_own_date_across_the_year_boundary(staff, history
     assert progress["started"]["actual"] == 2
     assert progress["producing"]["actual"] == 1
 
+    # The cohort, labelled apart: of the projects signed in 2025 (A), how many started or
+    # produce by now; of 2026's (B), the same.
+    assert y2025["signed_cohort"]["signed"] == 1
+    assert (y2025["signed_cohort"]["started"], y2025["signed_cohort"]["producing"]) == (1, 0)
+    assert y2025["signed_cohort"]["started_rate"] == 1.0
+    assert "cohort" in y2025["signed_cohort"]["label"]
+    assert (y2026["signed_cohort"]["started"], y2026["signed_cohort"]["producing"]) == (1, 1)
+
     # Both years together are everything (no event before 2025 or after 2026): each lead
     # reaches each stage once, in one year.
     whole = funnel(staff)
@@ -168,6 +176,7 @@ def test_each_figure_counts_its_own_date_across_the_year_boundary(staff, history
     assert whole["signed"]["count"] == y2025["signed"]["count"] + y2026["signed"]["count"]
     assert whole["investment_in_place"] == 50000
     assert whole["overdue_tickets"] == 2
+    assert whole["signed_cohort"] is None  # no period, no cohort
 
 
 def test_funding_counts_in_the_month_money_arrived(staff, history):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crm.dashboard import sql
 from crm.dashboard.schemas import (
+    Cohort,
     Conversion,
     CountingRule,
     Figures,
@@ -191,6 +192,33 @@ def _overdue(session, scope, keys, by_month, now) -> dict:
         .subquery()
     )
     return dict(session.execute(select(tickets.c.key, func.count()).group_by(tickets.c.key)).all())
+
+
+def signed_cohort(session: Session, scope: sql.Scope) -> Cohort | None:
+    """Of the projects signed in the period (scope's leads), how many have started and
+    produced by now, whenever that happened. None without a period."""
+    if scope.date_from is None and scope.date_to is None:
+        return None
+    keys = sql.lead_keys(scope, None).subquery()
+    signed, started, producing = session.execute(
+        select(
+            func.count(Project.id),
+            func.coalesce(func.sum(case((started_on().is_not(None), 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((Project.production_started_on.is_not(None), 1), else_=0)), 0
+            ),
+        )
+        .join(keys, keys.c.lead_id == Project.lead_id)
+        .where(*sql.in_days(Project.signed_on, scope))
+    ).one()
+    return Cohort(
+        label="本期签约项目截至目前的开工、投产 (cohort: projects signed in the period, to date)",
+        signed=signed,
+        started=int(started),
+        producing=int(producing),
+        started_rate=_rate(int(started), signed),
+        producing_rate=_rate(int(producing), signed),
+    )
 
 
 def empty_figures() -> Figures:

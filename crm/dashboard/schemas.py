@@ -94,9 +94,25 @@ class Figures(BaseModel):
     overdue_tickets: int = Field(0, description="open tickets past due now (by due date)")
 
 
+class Cohort(BaseModel):
+    """Not the counting rule's figures: the projects signed in the period, followed to date."""
+
+    label: str
+    signed: int = Field(description="projects signed in the period")
+    started: int = Field(description="of them, started by now (whenever)")
+    producing: int = Field(description="of them, producing by now (whenever)")
+    started_rate: float | None
+    producing_rate: float | None
+
+
 class Funnel(Figures):
     counting_rule: CountingRule
     targets: TargetProgress | None = None
+    signed_cohort: Cohort | None = Field(
+        None,
+        description="with a period only: of the projects signed in it, how many have started "
+        "and produced to date (a cohort, labelled as such; not the period's 开工/投产)",
+    )
 
 
 class Group(Figures):

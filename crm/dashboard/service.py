@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from crm.chains.models import Chain
 from crm.dashboard import sql, targets
-from crm.dashboard.funnel import COUNTING_RULE, empty_figures, figures_by_group
+from crm.dashboard.funnel import COUNTING_RULE, empty_figures, figures_by_group, signed_cohort
 from crm.dashboard.schemas import Breakdown, Funnel, Group
 from crm.i18n import label
 from crm.taskforces.models import TaskForce
@@ -30,7 +30,12 @@ def funnel(session: Session, scope: sql.Scope, *, now: datetime) -> Funnel:
             scope.task_force_id
         ]
     )
-    return Funnel(**figures.model_dump(), counting_rule=COUNTING_RULE, targets=progress)
+    return Funnel(
+        **figures.model_dump(),
+        counting_rule=COUNTING_RULE,
+        targets=progress,
+        signed_cohort=signed_cohort(session, scope),
+    )
 
 
 def breakdown(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> Breakdown:
