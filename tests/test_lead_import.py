@@ -273,6 +273,28 @@ def upload(client, path: str, name: str, content: bytes, **params):
     return client.post(path, files=files, params=params)
 
 
+def test_intended_park_column(world, staff, table_counts):
+    """意向园区 sets a lead's intended park; a new lead without one gets the one park leading
+    its chain; an unknown park refuses the file, naming the column."""
+    for name, chains in (("高新区", []), ("经开区", ["new-display"])):
+        body = {"name": name, "level": "provincial", "leading_chains": chains}
+        assert staff.post("/api/parks", json=body).status_code == 201
+    given = row(company="甲显示有限公司", segment="new-display:panel", park="高新区")
+    default = row(company="乙显示有限公司", segment="new-display:panel")
+    content = csv_text(ZH, [given, default]).encode("utf-8-sig")
+    response = upload(staff, "/api/import/leads", "线索.csv", content)
+    assert response.status_code == 200, response.text
+    parks = {key[0]: lead["park"] for key, lead in leads_by_key(staff).items()}
+    assert parks == {"甲显示有限公司": "高新区", "乙显示有限公司": "经开区"}
+    before = table_counts()
+    unknown = row(company="丙显示有限公司", segment="new-display:panel", park="无此园区")
+    bad = upload(staff, "/api/import/leads", "bad.csv", csv_text(ZH, [unknown]).encode())
+    assert bad.status_code == 422, bad.text
+    error = bad.json()["detail"]["errors"][0]
+    assert (error["column"], error["message"]) == ("意向园区", "unknown park '无此园区'")
+    assert table_counts() == before
+
+
 # --- the CLI ----------------------------------------------------------------------------------
 
 
@@ -774,26 +796,4 @@ def test_a_row_may_repeat_a_later_stage_but_not_move_there(
     assert result.returncode != 0
     assert rows_reported(result.stderr) == {n: {"阶段"} for n in range(2, 7)}, result.stderr
     assert "a lead cannot be imported as 已签约 (signed)" in result.stderr
-    assert table_counts() == before
-
-
-def test_intended_park_column(world, staff, table_counts):
-    """意向园区 sets a lead's intended park; a new lead without one gets the one park leading
-    its chain; an unknown park refuses the file, naming the column."""
-    for name, chains in (("高新区", []), ("经开区", ["new-display"])):
-        body = {"name": name, "level": "provincial", "leading_chains": chains}
-        assert staff.post("/api/parks", json=body).status_code == 201
-    given = row(company="甲显示有限公司", segment="new-display:panel", park="高新区")
-    default = row(company="乙显示有限公司", segment="new-display:panel")
-    content = csv_text(ZH, [given, default]).encode("utf-8-sig")
-    response = upload(staff, "/api/import/leads", "线索.csv", content)
-    assert response.status_code == 200, response.text
-    parks = {key[0]: lead["park"] for key, lead in leads_by_key(staff).items()}
-    assert parks == {"甲显示有限公司": "高新区", "乙显示有限公司": "经开区"}
-    before = table_counts()
-    unknown = row(company="丙显示有限公司", segment="new-display:panel", park="无此园区")
-    bad = upload(staff, "/api/import/leads", "bad.csv", csv_text(ZH, [unknown]).encode())
-    assert bad.status_code == 422, bad.text
-    error = bad.json()["detail"]["errors"][0]
-    assert (error["column"], error["message"]) == ("意向园区", "unknown park '无此园区'")
     assert table_counts() == before
