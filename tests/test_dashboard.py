@@ -229,21 +229,27 @@ def halt_reason(name: str) -> str:
     return SCENARIO[name]["moves"][-1][2]["reason"]
 
 
-def select(chain=None, tf=None, park=None, date_from=None, date_to=None) -> list[str]:
+def select(chain=None, tf=None, park=None) -> list[str]:
     def keep(name: str) -> bool:
         lead = SCENARIO[name]
         if chain and not lead["segment"].startswith(f"{chain}:"):
             return False
         if tf and lead["tf"] != tf:
             return False
-        if park and (signing(name) or {}).get("park") != park:
-            return False
-        if date_from or date_to:
-            days = [day for day, _ in entries(name)]
-            return any((date_from or D.min) <= day <= (date_to or D.max) for day in days)
-        return True
+        return not (park and (signing(name) or {}).get("park") != park)
 
     return [name for name in SCENARIO if keep(name)]
+
+
+def first_reach(name: str, rank: int) -> date | None:
+    """The day a lead first entered the stage of ``rank`` or a later one (a skip reaches the
+    skipped stages; a step back reaches nothing)."""
+    days = [day for day, stage in entries(name) if stage in RANK and RANK[stage] >= rank]
+    return min(days) if days else None
+
+
+def within(day: date | None, date_from: date | None, date_to: date | None) -> bool:
+    return day is not None and (date_from or D.min) <= day <= (date_to or D.max)
 
 
 def rate(numerator: float, denominator: float) -> float | None:
@@ -259,29 +265,35 @@ def top_reasons(names: list[str]) -> list[tuple[str, int]]:
 
 def expected(chain=None, tf=None, park=None, date_from=None, date_to=None) -> dict:
     """The figures the definitions give for one scope (see ``figures``)."""
-    return figures(select(chain, tf, park, date_from, date_to), date_from, date_to)
+    return figures(select(chain, tf, park), date_from, date_to)
 
 
 def figures(names: list[str], date_from=None, date_to=None) -> dict:
-    """The figures of these leads.
+    """The figures of these leads, each counted on its own event day (the counting rule).
 
-    With a date range: a lead is in when one of its moves falls in the range; ``reached``
-    counts its furthest stage entered inside the range (and every stage before); ``signed``
-    counts the leads signed inside the range. ``current`` is now; so are the lost and paused
-    leads (of those selected) and the milestones and funding of the projects signed in the
-    range (started_rate: the share of the range's signed projects that have started).
+    ``reached``: leads that first entered the stage (or a later one) inside the range;
+    ``signed``/``started``/``producing``: projects signed/started/producing inside it;
+    investment in place: funding entries dated inside it; ``current``, lost and paused:
+    leads in that stage now that entered it inside the range.
     """
-    furthest = {name: highest(name, date_from, date_to) for name in names}
-    reached = [sum(1 for r in furthest.values() if r >= i) for i in range(len(PIPELINE))]
+
+    def now_in(name: str, stage: str) -> bool:
+        day, last = entries(name)[-1]
+        return last == stage and within(day, date_from, date_to)
+
+    reached = [
+        sum(1 for n in names if within(first_reach(n, i), date_from, date_to))
+        for i in range(len(PIPELINE))
+    ]
     stages = [
         {
             "stage": stage,
             "reached": reached[i],
-            "current": sum(1 for n in names if current(n) == stage),
+            "current": sum(1 for n in names if now_in(n, stage)),
             "amount": sum(
                 (signing(n) or {}).get("investment", SCENARIO[n]["expected"])
                 for n in names
-                if current(n) == stage
+                if now_in(n, stage)
             ),
         }
         for i, stage in enumerate(PIPELINE)
@@ -290,25 +302,26 @@ def figures(names: list[str], date_from=None, date_to=None) -> dict:
         {"from": PIPELINE[i], "to": PIPELINE[i + 1], "rate": rate(reached[i + 1], reached[i])}
         for i in range(len(PIPELINE) - 1)
     ]
-    signed = [
-        n
-        for n in names
-        if signing(n) and (date_from or D.min) <= moved_on(n, "signed") <= (date_to or D.max)
-    ]
+    signed = [n for n in names if signing(n) and within(moved_on(n, "signed"), date_from, date_to)]
     investment = sum(signing(n)["investment"] for n in signed)
-    started = [n for n in signed if moved_on(n, "started")]
-    producing = [n for n in signed if moved_on(n, "producing")]
-    in_place = sum(amount for n in signed for _, amount in SCENARIO[n].get("funding", []))
-    lost = [n for n in names if current(n) == "lost"]
-    paused = [n for n in names if current(n) == "paused"]
+    started = reached[RANK["started"]]
+    producing = reached[RANK["producing"]]
+    in_place = sum(
+        amount
+        for n in names
+        for day, amount in SCENARIO[n].get("funding", [])
+        if within(day, date_from, date_to)
+    )
+    lost = [n for n in names if now_in(n, "lost")]
+    paused = [n for n in names if now_in(n, "paused")]
     return {
         "stages": stages,
         "conversion": conversion,
         "signed": {"count": len(signed), "investment": investment},
-        "started": len(started),
-        "producing": len(producing),
-        "started_rate": rate(len(started), len(signed)),
-        "producing_rate": rate(len(producing), len(signed)),
+        "started": started,
+        "producing": producing,
+        "started_rate": rate(started, len(signed)),
+        "producing_rate": rate(producing, len(signed)),
         "investment_in_place": in_place,
         "investment_in_place_rate": rate(in_place, investment),
         "lost": {"count": len(lost), "top_reasons": top_reasons(lost)},
@@ -323,7 +336,7 @@ def shown(body: dict) -> dict:
             {k: s[k] for k in ("stage", "reached", "current", "amount")} for s in body["stages"]
         ],
         "conversion": [{k: c[k] for k in ("from", "to", "rate")} for c in body["conversion"]],
-        "signed": body["signed"],
+        "signed": {k: body["signed"][k] for k in ("count", "investment")},
         **{
             k: body[k]
             for k in (
@@ -447,9 +460,11 @@ def test_the_scenario_tables_are_what_the_issue_describes():
     assert whole["investment_in_place_rate"] == 0.315
     assert whole["lost"] == {"count": 3, "top_reasons": [(MOVED_ON, 2), (OVERCAPACITY, 1)]}
     assert whole["paused"] == {"count": 1, "top_reasons": [(POLICY, 1)]}
+    # January 2026: L5 and L8 are created; L5 reaches visited and negotiating, L7 (visited
+    # in December) negotiating; L1 signs. L3's step back reaches nothing.
     january = expected(date_from=D(2026, 1, 1), date_to=D(2026, 1, 31))
-    assert select(date_from=D(2026, 1, 1), date_to=D(2026, 1, 31)) == ["L1", "L3", "L5", "L7", "L8"]
-    assert [s["reached"] for s in january["stages"]] == [5, 5, 4, 3, 1, 0, 0]
+    assert [s["reached"] for s in january["stages"]] == [2, 2, 1, 2, 1, 0, 0]
+    assert january["investment_in_place"] == 30000  # L2's entry of 10 January
 
 
 def test_funnel_over_everything(staff, world):
@@ -460,7 +475,7 @@ def test_funnel_over_everything(staff, world):
     # negotiating) counts up to negotiating, L9 (paused while visited) up to visited; L3,
     # moved back from negotiating to visited, still counts as negotiating.
     assert stage_column(body, "reached") == [11, 11, 9, 6, 4, 3, 1]
-    assert body["signed"] == {"count": 4, "investment": 270000}
+    assert body["signed"] == {"count": 4, "investment": 270000, "investment_yi": 27.0}
 
 
 @pytest.mark.parametrize(
@@ -487,12 +502,12 @@ def test_funnel_task_force_filter(staff, world, tf):
 def test_funnel_filters_by_hand(staff, world):
     energy = funnel(staff, chain="new-energy")
     assert stage_column(energy, "reached") == [4, 4, 3, 1, 1, 1, 0]
-    assert energy["signed"] == {"count": 1, "investment": 100000}
+    assert energy["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0}
     assert energy["investment_in_place_rate"] == 0.25
     assert energy["paused"]["top_reasons"] == [{"reason": POLICY, "count": 1}]
     high_tech = funnel(staff, park=HIGH_TECH)
     assert stage_column(high_tech, "reached") == [2, 2, 2, 2, 2, 2, 1]
-    assert high_tech["signed"] == {"count": 2, "investment": 150000}
+    assert high_tech["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0}
     assert (high_tech["started_rate"], high_tech["producing_rate"]) == (1.0, 0.5)
     second = funnel(staff, task_force=world["tf"]["TF2"])
     assert stage_column(second, "reached") == [5, 5, 3, 2, 1, 1, 0]
@@ -501,18 +516,25 @@ def test_funnel_filters_by_hand(staff, world):
         (MOVED_ON, 2),
         (OVERCAPACITY, 1),
     ]
-    assert funnel(staff, chain="no-such-chain")["signed"] == {"count": 0, "investment": 0}
+    assert funnel(staff, chain="no-such-chain")["signed"] == {
+        "count": 0,
+        "investment": 0,
+        "investment_yi": 0.0,
+    }
 
 
 def test_date_range_counts_stage_moves_inside_it(staff, world):
-    """January 2026: L1, created in November, signs on 15 January, so it counts as reached
-    signed and every stage before in January; L2 (signed in December, started in February)
-    has no move in January and is absent; L3's only January move is back to visited."""
+    """January 2026, each figure on its own day: L1 (created in November) signs on 15
+    January and counts as signed only; L5 is created and reaches negotiating, L8 contacted,
+    L7 (visited in December) negotiating; L3's step back to visited reaches nothing; L2's
+    January funding counts though it signed in December."""
     january = {"date_from": "2026-01-01", "date_to": "2026-01-31"}
     body = funnel(staff, **january)
     assert shown(body) == expected(date_from=D(2026, 1, 1), date_to=D(2026, 1, 31))
-    assert stage_column(body, "reached") == [5, 5, 4, 3, 1, 0, 0]
-    assert body["signed"] == {"count": 1, "investment": 50000}
+    assert stage_column(body, "reached") == [2, 2, 1, 2, 1, 0, 0]
+    assert body["signed"] == {"count": 1, "investment": 50000, "investment_yi": 5.0}
+    assert (body["investment_in_place"], body["investment_in_place_yi"]) == (30000, 3.0)
+    assert body["counting_rule"]["name"] == "event_date"
     # L5 and L8 were lost inside January (and are lost now), nothing was paused.
     assert body["lost"]["count"] == 2
     assert sorted((r["reason"], r["count"]) for r in body["lost"]["top_reasons"]) == sorted(
@@ -524,10 +546,13 @@ def test_date_range_counts_stage_moves_inside_it(staff, world):
 @pytest.mark.parametrize(
     ("date_from", "date_to", "reached", "signed"),
     [
-        # Both ends are inclusive: L3 moves back on the 10th, L1 signs on the 15th.
-        (D(2026, 1, 10), D(2026, 1, 15), [3, 3, 3, 1, 1, 0, 0], {"count": 1, "investment": 50000}),
-        (D(2026, 1, 16), D(2026, 1, 27), [2, 2, 2, 2, 0, 0, 0], {"count": 0, "investment": 0}),
-        (D(2026, 2, 1), None, [6, 6, 6, 4, 4, 3, 1], {"count": 2, "investment": 140000}),
+        # Both ends are inclusive: L5 visits on the 12th, L1 signs on the 15th.
+        (D(2026, 1, 12), D(2026, 1, 15), [0, 0, 1, 0, 1, 0, 0], {"count": 1, "investment": 50000}),
+        # L5 and L7 reach negotiating on the 20th and 25th.
+        (D(2026, 1, 16), D(2026, 1, 27), [0, 0, 0, 2, 0, 0, 0], {"count": 0, "investment": 0}),
+        # L9, L10, L11 created; L11 skips to negotiating; L7, L11 sign; L1, L2, L7 start;
+        # L1 produces.
+        (D(2026, 2, 1), None, [3, 3, 3, 1, 2, 3, 1], {"count": 2, "investment": 140000}),
         (None, D(2025, 11, 30), [4, 4, 3, 1, 0, 0, 0], {"count": 0, "investment": 0}),
     ],
     ids=["inclusive ends", "between", "open end", "open start"],
@@ -537,13 +562,13 @@ def test_date_range_edges(staff, world, date_from, date_to, reached, signed):
     body = funnel(staff, **params)
     assert shown(body) == expected(date_from=date_from, date_to=date_to)
     assert stage_column(body, "reached") == reached
-    assert body["signed"] == signed
+    assert body["signed"] == {**signed, "investment_yi": signed["investment"] / 10000}
 
 
 def test_conversion_is_none_after_an_empty_stage(staff, world):
     body = funnel(staff, date_from="2026-01-16", date_to="2026-01-27")
     rates = {(c["from"], c["to"]): c["rate"] for c in body["conversion"]}
-    assert rates[("visited", "negotiating")] == 1.0
+    assert rates[("visited", "negotiating")] is None  # two reached negotiating, none visited
     assert rates[("negotiating", "signed")] == 0.0
     assert rates[("signed", "started")] is None
     assert rates[("started", "producing")] is None
@@ -576,7 +601,7 @@ def test_breakdown_by_task_force(staff, world):
         assert shown(group) == expected(tf=key), key
     first = groups[0]
     assert stage_column(first, "reached") == [6, 6, 6, 4, 3, 2, 1]
-    assert first["signed"] == {"count": 3, "investment": 170000}
+    assert first["signed"] == {"count": 3, "investment": 170000, "investment_yi": 17.0}
     assert first["investment_in_place_rate"] == 0.353
     assert first["lost"] == {"count": 0, "top_reasons": []}
 
@@ -589,7 +614,7 @@ def test_breakdown_by_chain(staff, world):
     ]
     for group in groups:
         assert shown(group) == expected(chain=group["key"]), group["key"]
-    assert groups[0]["signed"] == {"count": 3, "investment": 170000}
+    assert groups[0]["signed"] == {"count": 3, "investment": 170000, "investment_yi": 17.0}
 
 
 def test_breakdown_by_chain_within_a_filter(staff, world):
@@ -608,8 +633,8 @@ def test_breakdown_by_park(staff, world):
     groups = {g["key"]: g for g in breakdown(staff, "park")}
     for park in PARKS:
         assert shown(groups[park]) == expected(park=park), park
-    assert groups[HIGH_TECH]["signed"] == {"count": 2, "investment": 150000}
-    assert groups[ECONOMIC]["signed"] == {"count": 2, "investment": 120000}
+    assert groups[HIGH_TECH]["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0}
+    assert groups[ECONOMIC]["signed"] == {"count": 2, "investment": 120000, "investment_yi": 12.0}
     # The leads without a signed project (so without a park) form a group of their own.
     unsigned = [name for name in SCENARIO if not signing(name)]
     assert set(groups) == {*PARKS, None}
@@ -627,22 +652,31 @@ MONTHS = [
 
 
 def test_breakdown_by_month(staff, world):
-    """Each month is the funnel of the moves inside it: February counts L1 and L2 (started
-    that month) as reached up to started, but only L7 as signed in February."""
+    """Each figure falls in the month of its own event: February has L11 created and
+    reaching negotiating, L7 signed, L1 and L2 started; its funding is L1's entry of
+    1 February, not the money of the projects signed in February."""
     groups = breakdown(staff, "month")
     assert [str(g["key"]) for g in groups] == [month for month, _, _ in MONTHS]
     for group, (month, first, last) in zip(groups, MONTHS, strict=True):
         assert shown(group) == expected(date_from=first, date_to=last), month
     february = groups[3]
-    assert stage_column(february, "reached") == [4, 4, 4, 4, 3, 2, 0]
-    assert february["signed"] == {"count": 1, "investment": 100000}
-    # L7, signed in February, started in March: of February's signings all have started.
-    assert (february["started"], february["started_rate"]) == (1, 1.0)
+    assert stage_column(february, "reached") == [1, 1, 1, 1, 1, 2, 0]
+    assert february["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0}
+    assert february["started"] == 2
+    assert february["investment_in_place"] == 20000
     # L4 paused and resumed in November: not paused now.
     assert groups[0]["paused"]["count"] == 0
     march = groups[4]
-    assert stage_column(march, "reached") == [5, 5, 5, 3, 3, 2, 1]
-    assert march["signed"] == {"count": 1, "investment": 40000}
+    # L9 and L10 created and visited; L11 signs; L7 starts; L1 produces.
+    assert stage_column(march, "reached") == [2, 2, 2, 0, 1, 1, 1]
+    assert march["signed"] == {"count": 1, "investment": 40000, "investment_yi": 4.0}
+    assert march["investment_in_place"] == 35000
+    # The months add up to the whole.
+    whole = funnel(staff)
+    for column in ("reached", "current", "amount"):
+        columns = zip(*(stage_column(g, column) for g in groups), strict=True)
+        assert [sum(col) for col in columns] == stage_column(whole, column)
+    assert sum(g["investment_in_place"] for g in groups) == whole["investment_in_place"] == 85000
 
 
 # --- velocity ---------------------------------------------------------------------------------
@@ -793,11 +827,14 @@ def test_targets_round_trip_and_progress(staff, world, table_counts):
             "rate": rate(actual, target) if target else None,
         }
 
+    def money(target, actual, target_yi, actual_yi):
+        return progress(target, actual) | {"target_yi": target_yi, "actual_yi": actual_yi}
+
     overall = funnel(staff)["targets"]
     assert overall == {
         "year": YEAR,
         "signed_projects": progress(8, 3),
-        "signed_investment": progress(400000, 190000),
+        "signed_investment": money(400000, 190000, 40.0, 19.0),
         "started": progress(4, 3),
         "producing": progress(2, 1),
     }
@@ -807,14 +844,14 @@ def test_targets_round_trip_and_progress(staff, world, table_counts):
     assert groups[tf["TF1"]] == {
         "year": YEAR,
         "signed_projects": progress(3, 2),
-        "signed_investment": progress(150000, 90000),
+        "signed_investment": money(150000, 90000, 15.0, 9.0),
         "started": progress(3, 2),
         "producing": progress(None, 1),
     }
     assert groups[tf["TF2"]] == {
         "year": YEAR,
         "signed_projects": progress(4, 1),
-        "signed_investment": progress(300000, 100000),
+        "signed_investment": money(300000, 100000, 30.0, 10.0),
         "started": progress(2, 1),
         "producing": progress(1, 0),
     }

@@ -18,9 +18,9 @@ from tests.signing import LEADER, move, negotiating_lead, prepare, sign
 from tests.test_cli import run_crm
 
 ZH = ["企业名称", "统一社会信用代码", "城市", "所属环节", "招商专班", "负责人", "优先级"]
-ZH += ["线索来源", "预计投资(万元)", "预计就业", "下次跟进", "阶段", "备注"]
+ZH += ["线索来源", "预计投资(万元)", "预计就业", "下次跟进", "阶段", "备注", "意向园区"]
 EN = ["company", "credit_code", "city", "segment", "task_force", "owner", "priority"]
-EN += ["source", "expected_investment", "expected_jobs", "next_follow_up", "stage", "notes"]
+EN += ["source", "expected_investment", "expected_jobs", "next_follow_up", "stage", "notes", "park"]
 TASK_FORCE = "新型显示专班"
 OWNER = "li"
 STORED = "云江华鑫显示科技有限公司"  # a company already registered, with credit_code(1)
@@ -273,6 +273,28 @@ def clean_xlsx(tmp_path):
 def upload(client, path: str, name: str, content: bytes, **params):
     files = {"file": (name, content, "application/octet-stream")}
     return client.post(path, files=files, params=params)
+
+
+def test_intended_park_column(world, staff, table_counts):
+    """意向园区 sets a lead's intended park; a new lead without one gets the one park leading
+    its chain; an unknown park refuses the file, naming the column."""
+    for name, chains in (("高新区", []), ("经开区", ["new-display"])):
+        body = {"name": name, "level": "provincial", "leading_chains": chains}
+        assert staff.post("/api/parks", json=body).status_code == 201
+    given = row(company="甲显示有限公司", segment="new-display:panel", park="高新区")
+    default = row(company="乙显示有限公司", segment="new-display:panel")
+    content = csv_text(ZH, [given, default]).encode("utf-8-sig")
+    response = upload(staff, "/api/import/leads", "线索.csv", content)
+    assert response.status_code == 200, response.text
+    parks = {key[0]: lead["park"] for key, lead in leads_by_key(staff).items()}
+    assert parks == {"甲显示有限公司": "高新区", "乙显示有限公司": "经开区"}
+    before = table_counts()
+    unknown = row(company="丙显示有限公司", segment="new-display:panel", park="无此园区")
+    bad = upload(staff, "/api/import/leads", "bad.csv", csv_text(ZH, [unknown]).encode())
+    assert bad.status_code == 422, bad.text
+    error = bad.json()["detail"]["errors"][0]
+    assert (error["column"], error["message"]) == ("意向园区", "unknown park '无此园区'")
+    assert table_counts() == before
 
 
 # --- the CLI ----------------------------------------------------------------------------------

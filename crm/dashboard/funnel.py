@@ -1,152 +1,253 @@
-"""The signed-project funnel (SPEC §5) and its breakdown by group, aggregated in SQL.
+"""The signed-project funnel (SPEC §3, §5) and its breakdown by group, aggregated in SQL.
 
-``reached`` counts leads by the furthest pipeline stage they entered (paused and lost leads
-included); with a date range only stage moves inside it count, so a lead signed in the range
-counts as signed (and as every stage before) in it. ``current`` counts leads by stage now.
+One counting rule (``COUNTING_RULE``): within a period every figure counts its own event date.
+A lead reaches a stage before signing on the day it first entered that stage or a later one
+(a forward skip reaches the skipped stages with it); signed, started and producing count by
+the project's signing, construction-start and production-start dates (producing without a
+recorded start counts as started on the production day); investment in place by the funding
+entry's date; a lead's current stage by the day it entered it; an overdue ticket by its due
+day. Without a period every figure counts everything. By month, each figure falls in the
+month of its own event, so the months add up to the total.
 """
 
 from collections import defaultdict
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from crm.dashboard import sql
 from crm.dashboard.schemas import (
+    Cohort,
     Conversion,
+    CountingRule,
     Figures,
     Halted,
     Reason,
     Signed,
     StageFigures,
+    yi,
 )
-from crm.leads.models import HALTED, PIPELINE, Lead, Stage
+from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Stage
 from crm.projects.models import FundingEntry, Project
+from crm.tickets.models import Ticket
+from crm.tickets.service import overdue_condition
 
 TOP_REASONS = 5
+PURSUIT = range(RANK[Stage.signed])  # the stages a lead reaches before it has a project
+SIGNED, STARTED, PRODUCING = RANK[Stage.signed], RANK[Stage.started], RANK[Stage.producing]
+FUNDING = len(PIPELINE)  # the funding entries' row in the milestone query
+
+COUNTING_RULE = CountingRule(
+    name="event_date",
+    description=(
+        "Within a period every figure counts its own event date: signed by signing date, "
+        "started by construction-start date (producing without one counts as started on the "
+        "production day), producing by production-start date, investment in place by the "
+        "funding entry's date, a stage reached by the date of the move into it or a later "
+        "stage, current stage by the date it was entered, overdue tickets by due date. "
+        "Rates are ratios of the period's counts. Money in 万元; *_yi fields in 亿元."
+    ),
+)
 
 
-def figures_by_group(session: Session, scope: sql.Scope, by: str | None) -> dict:
-    """``{group key: Figures}``; the single group ``"all"`` when ``by`` is None."""
+def started_on(project=Project):
+    """The construction start a figure counts: the recorded one, else the production day."""
+    return func.coalesce(project.construction_started_on, project.production_started_on)
+
+
+def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now) -> dict:
+    """``{group key: Figures}``; the single group ``"all"`` when ``by`` is None. Every lead
+    is in one group (None: unassigned), so the groups add up to the total."""
     keys = sql.lead_keys(scope, by).subquery()
-    reached, current, halted = _lead_figures(session, scope, by, keys)
-    signed = _project_figures(session, scope, by, keys)
-    groups = set(reached) | set(signed)
+    by_month = by == "month"
+    reached = _reached(session, scope, keys, by_month)
+    milestones = milestone_figures(session, scope, keys, by_month=by_month)
+    current, halted = _current(session, scope, keys, by_month)
+    overdue = _overdue(session, scope, keys, by_month, now)
+    groups = set(reached) | set(milestones) | set(current) | set(overdue)
     return {
-        key: _figures(reached.get(key), current[key], halted[key], signed.get(key))
+        key: _figures(
+            reached.get(key, {}),
+            milestones.get(key, {}),
+            current.get(key, {}),
+            halted.get(key, {}),
+            overdue.get(key, 0),
+        )
         for key in groups
     }
 
 
-def _lead_figures(session, scope, by, keys):
-    """``reached``, ``current`` and ``halted`` per group, in one pass over the stage history:
-    grouped by the leads' group, current stage and (paused and lost leads only) halt reason."""
+def _reached(session, scope, keys, by_month) -> dict:
+    """``{key: {rank: leads}}`` for the stages before signing: the day a lead first entered
+    the stage or a later one, inside the period."""
     events = sql.pipeline_events(keys).subquery()
-    key = sql.month_of(session, events.c.at) if by == "month" else events.c.key
-    per_lead = (
-        select(key.label("key"), events.c.lead_id, func.max(events.c.rank).label("top"))
-        .where(*sql.in_window(events.c.at, scope.start, scope.end))
-        .group_by(key, events.c.lead_id)
-        .subquery()
-    )
-    amount = func.coalesce(Project.signed_investment, Lead.expected_investment, 0)
-    reason = case((Lead.stage.in_([Stage.paused, Stage.lost]), Lead.halt_reason), else_=None)
-    rows = session.execute(
+    first = (
         select(
-            per_lead.c.key,
-            Lead.stage,
-            reason,
-            func.count(),
-            func.sum(amount),
+            events.c.key,
+            events.c.lead_id,
             *[
-                func.sum(case((per_lead.c.top >= rank, 1), else_=0))
-                for rank in range(len(PIPELINE))
+                func.min(case((events.c.rank >= rank, events.c.at))).label(f"at{rank}")
+                for rank in PURSUIT
             ],
         )
-        .join(Lead, Lead.id == per_lead.c.lead_id)
-        .outerjoin(Project, Project.lead_id == Lead.id)
-        .group_by(per_lead.c.key, Lead.stage, reason)
+        .group_by(events.c.key, events.c.lead_id)
+        .subquery()
     )
-    reached: dict = {}
-    current: dict = defaultdict(dict)
-    halted: dict = defaultdict(lambda: defaultdict(list))
-    for group, stage, halt_reason, count, total, *ranks in rows:
-        counts = reached.setdefault(group, [0] * len(PIPELINE))
-        for rank, n in enumerate(ranks):
-            counts[rank] += int(n or 0)
-        leads, amounts = current[group].get(stage, (0, 0.0))
-        current[group][stage] = (leads + count, amounts + float(total or 0))
-        if stage in HALTED:
-            halted[group][stage].append(Reason(reason=halt_reason, count=count))
-    return reached, current, halted
+    parts = []
+    for rank in PURSUIT:
+        day = first.c[f"at{rank}"]
+        key = sql.local_month_of(session, day) if by_month else first.c.key
+        parts.append(
+            select(key.label("key"), literal_column(str(rank)).label("rank")).where(
+                day.is_not(None), *sql.in_window(day, scope.start, scope.end)
+            )
+        )
+    rows = union_all(*parts).subquery()
+    result: dict = defaultdict(dict)
+    for key, rank, count in session.execute(
+        select(rows.c.key, rows.c.rank, func.count()).group_by(rows.c.key, rows.c.rank)
+    ):
+        result[key][int(rank)] = count
+    return result
 
 
-def _project_figures(session, scope, by, keys) -> dict:
-    key = sql.month_of(session, Project.signed_on) if by == "month" else keys.c.key
-    window = []
-    if scope.date_from:
-        window.append(Project.signed_on >= scope.date_from)
-    if scope.date_to:
-        window.append(Project.signed_on <= scope.date_to)
+def milestone_figures(session, scope, keys, *, by_month: bool) -> dict:
+    """``{key: {row: (count, 万元)}}``: signed (with signed investment), started, producing
+    by their own dates, and funding entries (row ``FUNDING``) by theirs."""
+
+    def part(row: int, day, amount, base, *joins):
+        key = sql.month_of(session, day) if by_month else keys.c.key
+        query = select(
+            key.label("key"), literal_column(str(row)).label("row"), amount.label("amount")
+        ).select_from(base)
+        for target, on in joins:
+            query = query.join(target, on)
+        return query.where(day.is_not(None), *sql.in_days(day, scope))
+
+    on_lead = (keys, keys.c.lead_id == Project.lead_id)
+    on_project = (Project, Project.id == FundingEntry.project_id)
+    investment = Project.signed_investment
+    parts = [
+        part(SIGNED, Project.signed_on, investment, Project, on_lead),
+        part(STARTED, started_on(), investment, Project, on_lead),
+        part(PRODUCING, Project.production_started_on, investment, Project, on_lead),
+        part(FUNDING, FundingEntry.date, FundingEntry.amount, FundingEntry, on_project, on_lead),
+    ]
+    rows = union_all(*parts).subquery()
+    result: dict = defaultdict(dict)
+    for key, row, count, amount in session.execute(
+        select(rows.c.key, rows.c.row, func.count(), func.sum(rows.c.amount)).group_by(
+            rows.c.key, rows.c.row
+        )
+    ):
+        result[key][int(row)] = (count, float(amount or 0))
+    return result
+
+
+def _current(session, scope, keys, by_month):
+    """Leads by their stage now (entered inside the period), with the amount at stake and,
+    for paused and lost leads, their reasons."""
+    day = Lead.stage_changed_at
+    key = sql.local_month_of(session, day) if by_month else keys.c.key
+    amount = func.coalesce(Project.signed_investment, Lead.expected_investment, 0)
+    reason = case((Lead.stage.in_([Stage.paused, Stage.lost]), Lead.halt_reason), else_=None)
+    leads = (
+        select(
+            key.label("key"),
+            Lead.stage.label("stage"),
+            reason.label("reason"),
+            amount.label("amount"),
+        )
+        .select_from(keys)
+        .join(Lead, Lead.id == keys.c.lead_id)
+        .outerjoin(Project, Project.lead_id == Lead.id)
+        .where(*sql.in_window(day, scope.start, scope.end))
+        .subquery()
+    )
     rows = session.execute(
         select(
-            key,
+            leads.c.key, leads.c.stage, leads.c.reason, func.count(), func.sum(leads.c.amount)
+        ).group_by(leads.c.key, leads.c.stage, leads.c.reason)
+    )
+    current: dict = defaultdict(dict)
+    halted: dict = defaultdict(lambda: defaultdict(list))
+    for group, stage, halt_reason, count, total in rows:
+        stage = Stage(stage)
+        leads_now, amounts = current[group].get(stage, (0, 0.0))
+        current[group][stage] = (leads_now + count, amounts + float(total or 0))
+        if stage in HALTED:
+            halted[group][stage].append(Reason(reason=halt_reason, count=count))
+    return current, halted
+
+
+def _overdue(session, scope, keys, by_month, now) -> dict:
+    """Open tickets past their due time now, by the group of their project's lead."""
+    key = sql.local_month_of(session, Ticket.due_at) if by_month else keys.c.key
+    tickets = (
+        select(key.label("key"))
+        .select_from(Ticket)
+        .join(Project, Project.id == Ticket.project_id)
+        .join(keys, keys.c.lead_id == Project.lead_id)
+        .where(overdue_condition(now), *sql.in_window(Ticket.due_at, scope.start, scope.end))
+        .subquery()
+    )
+    return dict(session.execute(select(tickets.c.key, func.count()).group_by(tickets.c.key)).all())
+
+
+def signed_cohort(session: Session, scope: sql.Scope) -> Cohort | None:
+    """Of the projects signed in the period (scope's leads), how many have started and
+    produced by now, whenever that happened. None without a period."""
+    if scope.date_from is None and scope.date_to is None:
+        return None
+    keys = sql.lead_keys(scope, None).subquery()
+    signed, started, producing = session.execute(
+        select(
             func.count(Project.id),
-            func.sum(Project.signed_investment),
-            func.sum(case((Project.construction_started_on.is_not(None), 1), else_=0)),
-            func.sum(case((Project.production_started_on.is_not(None), 1), else_=0)),
+            func.coalesce(func.sum(case((started_on().is_not(None), 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((Project.production_started_on.is_not(None), 1), else_=0)), 0
+            ),
         )
         .join(keys, keys.c.lead_id == Project.lead_id)
-        .where(*window)
-        .group_by(key)
+        .where(*sql.in_days(Project.signed_on, scope))
+    ).one()
+    return Cohort(
+        label="本期签约项目截至目前的开工、投产 (cohort: projects signed in the period, to date)",
+        signed=signed,
+        started=int(started),
+        producing=int(producing),
+        started_rate=_rate(int(started), signed),
+        producing_rate=_rate(int(producing), signed),
     )
-    signed = {
-        row[0]: {
-            "count": row[1],
-            "investment": float(row[2] or 0),
-            "started": int(row[3] or 0),
-            "producing": int(row[4] or 0),
-            "in_place": 0.0,
-        }
-        for row in rows
-    }
-    for group, total in session.execute(
-        select(key, func.sum(FundingEntry.amount))
-        .join(Project, Project.id == FundingEntry.project_id)
-        .join(keys, keys.c.lead_id == Project.lead_id)
-        .where(*window)
-        .group_by(key)
-    ):
-        if group in signed:
-            signed[group]["in_place"] = float(total or 0)
-    return signed
 
 
 def empty_figures() -> Figures:
-    return _figures(None, {}, {}, None)
+    return _figures({}, {}, {}, {}, 0)
 
 
 def _rate(part: float, whole: float) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def _figures(reached, current, halted, signed) -> Figures:
-    reached = reached or [0] * len(PIPELINE)
-    signed = signed or {
-        "count": 0,
-        "investment": 0.0,
-        "started": 0,
-        "producing": 0,
-        "in_place": 0.0,
-    }
-    stages = [
-        StageFigures(
-            stage=stage,
-            reached=reached[rank],
-            current=current.get(stage, (0, 0.0))[0],
-            amount=round(current.get(stage, (0, 0.0))[1], 2),
-        )
-        for rank, stage in enumerate(PIPELINE)
+def _figures(reached, milestones, current, halted, overdue) -> Figures:
+    counts = [reached.get(rank, 0) for rank in PURSUIT] + [
+        milestones.get(rank, (0, 0.0))[0] for rank in (SIGNED, STARTED, PRODUCING)
     ]
+    signed_count, investment = milestones.get(SIGNED, (0, 0.0))
+    in_place = milestones.get(FUNDING, (0, 0.0))[1]
+    started, producing = counts[STARTED], counts[PRODUCING]
+    stages = []
+    for rank, stage in enumerate(PIPELINE):
+        leads_now, amount = current.get(stage, (0, 0.0))
+        stages.append(
+            StageFigures(
+                stage=stage,
+                reached=counts[rank],
+                current=leads_now,
+                amount=round(amount, 2),
+                amount_yi=yi(amount),
+            )
+        )
     conversion = [
         Conversion(from_=a.stage, to=b.stage, rate=_rate(b.reached, a.reached))
         for a, b in zip(stages, stages[1:], strict=False)
@@ -159,13 +260,17 @@ def _figures(reached, current, halted, signed) -> Figures:
     return Figures(
         stages=stages,
         conversion=conversion,
-        signed=Signed(count=signed["count"], investment=round(signed["investment"], 2)),
-        started=signed["started"],
-        producing=signed["producing"],
-        started_rate=_rate(signed["started"], signed["count"]),
-        producing_rate=_rate(signed["producing"], signed["count"]),
-        investment_in_place=round(signed["in_place"], 2),
-        investment_in_place_rate=_rate(signed["in_place"], signed["investment"]),
+        signed=Signed(
+            count=signed_count, investment=round(investment, 2), investment_yi=yi(investment)
+        ),
+        started=started,
+        producing=producing,
+        started_rate=_rate(started, signed_count),
+        producing_rate=_rate(producing, signed_count),
+        investment_in_place=round(in_place, 2),
+        investment_in_place_yi=yi(in_place),
+        investment_in_place_rate=_rate(in_place, investment),
         lost=halt(Stage.lost),
         paused=halt(Stage.paused),
+        overdue_tickets=overdue,
     )

@@ -7,6 +7,20 @@ from crm.leads.models import Stage
 
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
 Money = Annotated[float, Field(ge=0, le=1e12)]
+WAN_PER_YI = 10_000
+
+
+def yi(wan: float | None) -> float | None:
+    """万元 → 亿元, two decimals (the unit leadership reads)."""
+    return None if wan is None else round(wan / WAN_PER_YI, 2)
+
+
+YI = "the same money in 亿元 (two decimals); the 万元 field beside it is the stored unit"
+
+
+class CountingRule(BaseModel):
+    name: str = Field(description="'event_date': every figure counts its own event date")
+    description: str
 
 
 class StageFigures(BaseModel):
@@ -17,6 +31,7 @@ class StageFigures(BaseModel):
         description="万元 of the leads in this stage now: signed investment once signed, "
         "else expected investment"
     )
+    amount_yi: float = Field(description=YI)
 
 
 class Conversion(BaseModel):
@@ -26,8 +41,9 @@ class Conversion(BaseModel):
 
 
 class Signed(BaseModel):
-    count: int
-    investment: float
+    count: int = Field(description="projects signed (by signing date)")
+    investment: float = Field(description="signed investment, 万元")
+    investment_yi: float = Field(description=YI)
 
 
 class Reason(BaseModel):
@@ -46,10 +62,15 @@ class Progress(BaseModel):
     rate: float | None
 
 
+class MoneyProgress(Progress):
+    target_yi: float | None = Field(description=YI)
+    actual_yi: float = Field(description=YI)
+
+
 class TargetProgress(BaseModel):
     year: int
     signed_projects: Progress
-    signed_investment: Progress
+    signed_investment: MoneyProgress = Field(description="万元, with 亿元 beside")
     started: Progress
     producing: Progress
 
@@ -58,30 +79,61 @@ class Figures(BaseModel):
     stages: list[StageFigures]
     conversion: list[Conversion]
     signed: Signed
-    started: int
-    producing: int
+    started: int = Field(
+        description="开工: projects whose construction started (producing without a recorded "
+        "start counts, on its production day); always equals stages[started].reached"
+    )
+    producing: int = Field(description="投产: projects whose production started")
     started_rate: float | None = Field(description="开工率: started / signed projects")
     producing_rate: float | None = Field(description="投产率: producing / signed projects")
-    investment_in_place: float
+    investment_in_place: float = Field(description="资金到位 by funding entry date, 万元")
+    investment_in_place_yi: float = Field(description=YI)
     investment_in_place_rate: float | None = Field(description="资金到位率")
     lost: Halted
     paused: Halted
-    overdue_tickets: int = 0
+    overdue_tickets: int = Field(0, description="open tickets past due now (by due date)")
+
+
+class Cohort(BaseModel):
+    """Not the counting rule's figures: the projects signed in the period, followed to date."""
+
+    label: str
+    signed: int = Field(description="projects signed in the period")
+    started: int = Field(description="of them, started by now (whenever)")
+    producing: int = Field(description="of them, producing by now (whenever)")
+    started_rate: float | None
+    producing_rate: float | None
 
 
 class Funnel(Figures):
+    counting_rule: CountingRule
     targets: TargetProgress | None = None
+    signed_cohort: Cohort | None = Field(
+        None,
+        description="with a period only: of the projects signed in it, how many have started "
+        "and produced to date (a cohort, labelled as such; not the period's 开工/投产)",
+    )
 
 
 class Group(Figures):
-    key: str | int | None
+    key: str | int | None = Field(description="None: the unassigned group")
     label: str
+    unit_kind: str | None = Field(
+        None, description="by task_force: the unit's kind (center, task_force, group)"
+    )
     targets: TargetProgress | None = None
 
 
 class Breakdown(BaseModel):
     by: str
-    groups: list[Group]
+    counting_rule: CountingRule
+    groups: list[Group] = Field(
+        description="every lead in exactly one group (key None: unassigned), so each count "
+        "and sum of money adds up to the funnel's total for the same filters"
+    )
+    subtotals: list[Group] | None = Field(
+        None, description="by task_force: the same figures per unit kind (驻外中心/招商专班/招商组)"
+    )
 
 
 class VelocityRow(BaseModel):

@@ -1,4 +1,8 @@
-"""Leadership dashboards: the funnel, its breakdown, with targets and overdue tickets."""
+"""Leadership dashboards: the funnel, its breakdown, with targets and overdue tickets.
+
+Every figure follows ``funnel.COUNTING_RULE`` (each counts its own event date), and each
+response says so in ``counting_rule``.
+"""
 
 from datetime import datetime
 
@@ -6,16 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.chains.models import Chain
-from crm.companies.models import Park
 from crm.dashboard import sql, targets
-from crm.dashboard.funnel import empty_figures, figures_by_group
+from crm.dashboard.funnel import COUNTING_RULE, empty_figures, figures_by_group, signed_cohort
 from crm.dashboard.schemas import Breakdown, Funnel, Group
+from crm.i18n import label
 from crm.taskforces.models import TaskForce
-from crm.tickets import service as ticket_service
+
+UNASSIGNED = "未分配"
 
 
 def funnel(session: Session, scope: sql.Scope, *, now: datetime) -> Funnel:
-    figures = figures_by_group(session, scope, None).get("all") or empty_figures()
+    figures = figures_by_group(session, scope, None, now=now).get("all") or empty_figures()
     year = (scope.date_from or now.date()).year
     # Targets are set for the city and per task force; a chain or park slice has none.
     progress = (
@@ -25,17 +30,24 @@ def funnel(session: Session, scope: sql.Scope, *, now: datetime) -> Funnel:
             scope.task_force_id
         ]
     )
-    overdue = ticket_service.overdue_ticket_count(
-        session, now=now, task_force_id=scope.task_force_id, chain=scope.chain
-    )
     return Funnel(
-        **figures.model_dump(exclude={"overdue_tickets"}), overdue_tickets=overdue, targets=progress
+        **figures.model_dump(),
+        counting_rule=COUNTING_RULE,
+        targets=progress,
+        signed_cohort=signed_cohort(session, scope),
     )
 
 
 def breakdown(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> Breakdown:
-    groups = figures_by_group(session, scope, by)
-    labels = _labels(session, by, set(groups))
+    """The funnel's figures per group; by task force, with subtotals per unit kind."""
+    groups = _groups(session, scope, by, now=now)
+    subtotals = _groups(session, scope, "unit_kind", now=now) if by == "task_force" else None
+    return Breakdown(by=by, counting_rule=COUNTING_RULE, groups=groups, subtotals=subtotals)
+
+
+def _groups(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> list[Group]:
+    groups = figures_by_group(session, scope, by, now=now)
+    labels, kinds = _labels(session, by, set(groups))
     year = (scope.date_from or now.date()).year
     progress = (
         targets.progress(session, year, task_force_ids=list(groups))
@@ -45,7 +57,8 @@ def breakdown(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> 
     items = [
         Group(
             key=key,
-            label=labels.get(key, "未分配" if key is None else str(key)),
+            label=labels.get(key, UNASSIGNED if key is None else str(key)),
+            unit_kind=kinds.get(key),
             targets=progress.get(key),
             **figures.model_dump(),
         )
@@ -55,21 +68,28 @@ def breakdown(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> 
         items.sort(key=lambda g: str(g.key))
     else:
         items.sort(
-            key=lambda g: (-g.signed.investment, -g.signed.count, -g.stages[0].reached, str(g.key))
+            key=lambda g: (
+                g.key is None,  # the unassigned group last
+                -g.signed.investment,
+                -g.signed.count,
+                -g.stages[0].reached,
+                str(g.key),
+            )
         )
-    return Breakdown(by=by, groups=items)
+    return items
 
 
-def _labels(session: Session, by: str, keys: set) -> dict:
+def _labels(session: Session, by: str, keys: set) -> tuple[dict, dict]:
+    """Display labels of the groups and, by task force, each unit's kind."""
     ids = [k for k in keys if k is not None]
     if by == "task_force" and ids:
-        return dict(
-            session.execute(select(TaskForce.id, TaskForce.name).where(TaskForce.id.in_(ids))).all()
-        )
+        rows = session.execute(
+            select(TaskForce.id, TaskForce.name, TaskForce.kind).where(TaskForce.id.in_(ids))
+        ).all()
+        return {i: name for i, name, _ in rows}, {i: kind.value for i, _, kind in rows}
+    if by == "unit_kind":
+        return {k: label("zh", "tf_kind", k) for k in ids}, {k: str(k) for k in ids}
     if by == "chain" and ids:
-        return dict(
-            session.execute(select(Chain.code, Chain.name).where(Chain.code.in_(ids))).all()
-        )
-    if by == "park" and ids:
-        return dict(session.execute(select(Park.name, Park.name).where(Park.name.in_(ids))).all())
-    return {}
+        rows = session.execute(select(Chain.code, Chain.name).where(Chain.code.in_(ids))).all()
+        return dict(rows), {}
+    return {}, {}

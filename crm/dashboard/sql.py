@@ -4,19 +4,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from crm.chains.models import Chain, Segment
 from crm.companies.models import Park
 from crm.leads.models import PIPELINE, RANK, Lead, StageChange
 from crm.projects.models import Project
+from crm.taskforces.models import TaskForce
 
-GROUPINGS = ("task_force", "chain", "park", "month")
+GROUPINGS = ("task_force", "unit_kind", "chain", "park", "month")
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which leads a figure covers, and the time window of their stage moves."""
+    """Which leads a figure covers, and the period whose events it counts (each figure by
+    its own event date: see ``crm.dashboard.funnel``)."""
 
     chain: str | None = None
     task_force_id: int | None = None
@@ -26,16 +28,33 @@ class Scope:
 
     @property
     def start(self) -> datetime | None:
-        return datetime.combine(self.date_from, time(), UTC) if self.date_from else None
+        """The first moment of ``date_from`` where the server runs (the days milestones
+        are dated in), so a stage move and a milestone of the same day count alike."""
+        return _local_midnight(self.date_from) if self.date_from else None
 
     @property
     def end(self) -> datetime | None:
-        """Exclusive end: the day after ``date_to``."""
-        return (
-            datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
-            if self.date_to
-            else None
-        )
+        """Exclusive end: the first moment of the day after ``date_to``."""
+        return _local_midnight(self.date_to + timedelta(days=1)) if self.date_to else None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone().astimezone(UTC)
+
+
+def _local_offset_minutes() -> int:
+    offset = datetime.now().astimezone().utcoffset() or timedelta()
+    return int(offset.total_seconds() // 60)
+
+
+def in_days(column: ColumnElement, scope: "Scope") -> list[ColumnElement[bool]]:
+    """``column`` (a date) within the scope's days, both ends included."""
+    conditions = []
+    if scope.date_from is not None:
+        conditions.append(column >= scope.date_from)
+    if scope.date_to is not None:
+        conditions.append(column <= scope.date_to)
+    return conditions
 
 
 def dialect(session: Session) -> str:
@@ -43,9 +62,19 @@ def dialect(session: Session) -> str:
 
 
 def month_of(session: Session, column: ColumnElement) -> ColumnElement[str]:
+    """``YYYY-MM`` of a date column."""
     if dialect(session) == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
+
+
+def local_month_of(session: Session, column: ColumnElement) -> ColumnElement[str]:
+    """``YYYY-MM`` of a UTC timestamp column, in the server's local time (as milestones)."""
+    minutes = _local_offset_minutes()
+    if dialect(session) == "postgresql":
+        shifted = func.timezone("UTC", column) + func.make_interval(0, 0, 0, 0, 0, minutes)
+        return func.to_char(shifted, "YYYY-MM")
+    return func.strftime("%Y-%m", column, f"{minutes:+d} minutes")
 
 
 def days_between(session: Session, later: ColumnElement, earlier: ColumnElement) -> ColumnElement:
@@ -59,27 +88,34 @@ def stage_rank(column: ColumnElement) -> ColumnElement[int]:
 
 
 def lead_keys(scope: Scope, by: str | None) -> Select:
-    """``(lead_id, key)`` for every lead in scope; ``key`` is the lead's group."""
+    """``(lead_id, key)`` for every lead in scope; ``key`` is the lead's group (one per lead,
+    None when it has none: the "unassigned" group). A lead's park is its project's park once
+    signed, else its intended park."""
+    project_park, lead_park = aliased(Park), aliased(Park)
+    park = func.coalesce(project_park.name, lead_park.name)
     key = {
         None: literal("all"),
         "month": literal("all"),
         "task_force": Lead.task_force_id,
+        "unit_kind": TaskForce.kind,
         "chain": Chain.code,
-        "park": Park.name,
+        "park": park,
     }[by]
     query = (
         select(Lead.id.label("lead_id"), key.label("key"))
         .join(Segment, Segment.id == Lead.segment_id)
         .join(Chain, Chain.id == Segment.chain_id)
+        .outerjoin(TaskForce, TaskForce.id == Lead.task_force_id)
         .outerjoin(Project, Project.lead_id == Lead.id)
-        .outerjoin(Park, Park.id == Project.park_id)
+        .outerjoin(project_park, project_park.id == Project.park_id)
+        .outerjoin(lead_park, lead_park.id == Lead.park_id)
     )
     if scope.chain:
         query = query.where(Chain.code == scope.chain)
     if scope.task_force_id is not None:
         query = query.where(Lead.task_force_id == scope.task_force_id)
     if scope.park:
-        query = query.where(Park.name == scope.park)
+        query = query.where(park == scope.park)
     return query
 
 

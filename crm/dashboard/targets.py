@@ -2,14 +2,22 @@
 
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.dashboard import sql
+from crm.dashboard.funnel import PRODUCING, SIGNED, STARTED, milestone_figures
 from crm.dashboard.models import AnnualTarget
-from crm.dashboard.schemas import Progress, TargetProgress, TargetsIn, TargetsOut, TargetValues
+from crm.dashboard.schemas import (
+    MoneyProgress,
+    Progress,
+    TargetProgress,
+    TargetsIn,
+    TargetsOut,
+    TargetValues,
+    yi,
+)
 from crm.errors import Invalid
-from crm.leads.models import Lead
-from crm.projects.models import Project
 from crm.taskforces.models import TaskForce
 
 FIELDS = ("signed_projects", "signed_investment", "started", "producing")
@@ -85,7 +93,11 @@ def progress(
         result[task_force_id] = TargetProgress(
             year=year,
             **{
-                field: _progress(getattr(target, field) if target else None, figures[i])
+                field: _progress(
+                    getattr(target, field) if target else None,
+                    figures[i],
+                    money=field == "signed_investment",
+                )
                 for i, field in enumerate(FIELDS)
             },
         )
@@ -93,32 +105,32 @@ def progress(
 
 
 def _actuals(session: Session, year: int) -> dict[int | None, list]:
-    start, end = date(year, 1, 1), date(year, 12, 31)
-
-    def within(column):
-        return case((column.between(start, end), 1), else_=0)
-
-    query = (
-        select(
-            Lead.task_force_id,
-            func.sum(within(Project.signed_on)),
-            func.sum(
-                case((Project.signed_on.between(start, end), Project.signed_investment), else_=0)
-            ),
-            func.sum(within(Project.construction_started_on)),
-            func.sum(within(Project.production_started_on)),
-        )
-        .join(Lead, Lead.id == Project.lead_id)
-        .group_by(Lead.task_force_id)
-    )
-    return {
-        row[0]: [int(row[1] or 0), float(row[2] or 0), int(row[3] or 0), int(row[4] or 0)]
-        for row in session.execute(query)
-    }
+    """Per task force: signed projects and investment, started, producing in ``year``, by
+    the funnel's counting rule (each by its own date)."""
+    scope = sql.Scope(date_from=date(year, 1, 1), date_to=date(year, 12, 31))
+    keys = sql.lead_keys(scope, "task_force").subquery()
+    result = {}
+    for task_force_id, rows in milestone_figures(session, scope, keys, by_month=False).items():
+        signed, investment = rows.get(SIGNED, (0, 0.0))
+        result[task_force_id] = [
+            signed,
+            investment,
+            rows.get(STARTED, (0, 0.0))[0],
+            rows.get(PRODUCING, (0, 0.0))[0],
+        ]
+    return result
 
 
-def _progress(target: float | None, actual: float) -> Progress:
+def _progress(target: float | None, actual: float, *, money: bool = False) -> Progress:
     rate = round(actual / target, 3) if target else None
+    if money:
+        return MoneyProgress(
+            target=target,
+            actual=round(actual, 2),
+            rate=rate,
+            target_yi=yi(target),
+            actual_yi=yi(actual),
+        )
     return Progress(target=target, actual=round(actual, 2), rate=rate)
 
 

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 
 from crm.auth.models import User
 from crm.chains.models import Segment
-from crm.companies.models import Company
+from crm.companies.models import Company, Park
 from crm.companies.schemas import CreditCode
 from crm.fields import InputModel, LongText
 from crm.i18n import label
@@ -44,6 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "next_follow_up": ("next_follow_up", "下次跟进", "下次跟进日期"),
     "stage": ("stage", "阶段"),
     "notes": ("notes", "备注"),
+    "park": ("park", "意向园区", "园区"),
 }
 REQUIRED = ("company", "segment")
 CHINESE_HEADERS = {
@@ -60,6 +61,7 @@ CHINESE_HEADERS = {
     "next_follow_up": "下次跟进",
     "stage": "阶段",
     "notes": "备注",
+    "park": "意向园区",
 }
 # Files carry the Chinese labels of the one catalogue the pages use too.
 STAGE_NAMES = {stage: label("zh", "stage", stage) for stage in Stage}
@@ -87,6 +89,7 @@ class LeadRowData(InputModel):
     next_follow_up: dt.date | None = None
     stage: Stage | None = None
     notes: LongText | None = None
+    park: Annotated[str, Field(max_length=100)] | None = None
 
 
 @dataclass
@@ -99,6 +102,7 @@ class LeadRow:
     task_force: TaskForce | None = None
     owner: User | None = None
     company: Company | None = None
+    park: Park | None = None
 
 
 def _choice(words: dict[str, Any], what: str, allowed: str):
@@ -155,6 +159,7 @@ _PARSERS = {
     "next_follow_up": parse_date,
     "stage": _any_stage,
     "notes": text_or_none,
+    "park": text_or_none,
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from crm.auth.models import User
 from crm.chains.models import Segment
 from crm.companies.importer import WRITE_ATTEMPTS, match_company
-from crm.companies.models import Company
+from crm.companies.models import Company, Park
 from crm.companies.schemas import normalise_name
 from crm.db import take_write_lock
 from crm.importing import (
@@ -135,6 +135,7 @@ def export_rows(session: Session, query: Select) -> tuple[list[str], Iterable[li
                 selectinload(Lead.segment).selectinload(Segment.chain),
                 selectinload(Lead.task_force),
                 selectinload(Lead.owner),
+                selectinload(Lead.park),
             )
             .order_by(Lead.id)
             .execution_options(yield_per=1000)
@@ -154,6 +155,7 @@ def export_rows(session: Session, query: Select) -> tuple[list[str], Iterable[li
                 lead.next_follow_up,
                 STAGE_NAMES[lead.stage],
                 lead.notes,
+                lead.park.name if lead.park else None,
             ]
 
     return list(CHINESE_HEADERS.values()), rows()
@@ -175,6 +177,7 @@ def _resolve_references(
     whole file."""
     task_forces = _by_name(session, TaskForce, TaskForce.name, {r.data.task_force for r in rows})
     owners = _by_name(session, User, User.username, {r.data.owner for r in rows})
+    parks = _by_name(session, Park, Park.name, {r.data.park for r in rows})
     good = []
     for row in rows:
         data, unknown = row.data, {}
@@ -189,6 +192,10 @@ def _resolve_references(
             row.owner = owners.get(data.owner)
             if row.owner is None:
                 unknown["owner"] = f"unknown user '{data.owner}'"
+        if data.park is not None:
+            row.park = parks.get(data.park)
+            if row.park is None:
+                unknown["park"] = f"unknown park '{data.park}'"
         report.errors.extend(
             RowError(row=row.row, column=header.get(name), message=message)
             for name, message in unknown.items()
@@ -251,6 +258,8 @@ def _describes(row: LeadRow, lead: Lead) -> bool:
     if any(getattr(lead, name) != value for name, value in given.items()):
         return False
     if row.task_force is not None and lead.task_force_id != row.task_force.id:
+        return False
+    if row.park is not None and lead.park_id != row.park.id:
         return False
     return row.owner is None or lead.owner_id == row.owner.id
 
@@ -328,6 +337,7 @@ def _write(
 ) -> int:
     """Create or update one lead per plan, flushed in batches; returns how many are new."""
     created = 0
+    default_parks = lead_service.default_parks(session)
     for done, plan in enumerate(plans, start=1):
         values = _combined(plan.rows)
         lead = plan.lead
@@ -339,6 +349,7 @@ def _write(
                 highest_rank=RANK[Stage.identified],
                 priority=values.get("priority", Priority.B),
                 source=values.get("source", Source.other),
+                park=default_parks.get(plan.segment.chain_id),
             )
             session.add(lead)
             created += 1
@@ -363,13 +374,24 @@ def _combined(rows: list[LeadRow]) -> dict[str, Any]:
     for row in rows:
         given = row.data.model_dump(
             exclude_unset=True,
-            exclude={"company", "credit_code", "city", "segment", "task_force", "owner", "stage"},
+            exclude={
+                "company",
+                "credit_code",
+                "city",
+                "segment",
+                "task_force",
+                "owner",
+                "stage",
+                "park",
+            },
         )
         values.update(given)
         if row.task_force is not None:
             values["task_force"] = row.task_force
         if row.owner is not None:
             values["owner"] = row.owner
+        if row.park is not None:
+            values["park"] = row.park
         stage = row.data.stage  # paused or lost only ever repeat the lead's stage: no move
         if stage in RANK and RANK[stage] > RANK[values.get("stage", Stage.identified)]:
             values["stage"] = stage
@@ -396,3 +418,6 @@ def _fill(lead: Lead, values: dict[str, Any]) -> None:
         lead.task_force = task_force
     if owner is not None and lead.owner_id != owner.id:
         lead.owner = owner
+    park = values.get("park")
+    if park is not None and lead.park_id != park.id:
+        lead.park = park

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
 from crm.chains.models import Segment
-from crm.companies.models import Company
+from crm.companies.models import Company, Park
 from crm.db import Base, UTCDateTime, VersionedMixin, utcnow
 from crm.taskforces.models import TaskForce
 
@@ -68,6 +68,8 @@ class Lead(VersionedMixin, Base):
     segment_id: Mapped[int] = mapped_column(ForeignKey("segment.id"), index=True)
     task_force_id: Mapped[int | None] = mapped_column(ForeignKey("task_force.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The park the investment is meant for (意向园区); the project's park once signed.
+    park_id: Mapped[int | None] = mapped_column(ForeignKey("park.id"), index=True)
     stage: Mapped[Stage] = mapped_column(Enum(Stage, native_enum=False, length=16), index=True)
     # The pipeline stage a paused or lost lead left, and why it halted.
     left_stage: Mapped[Stage | None] = mapped_column(Enum(Stage, native_enum=False, length=16))
@@ -86,6 +88,7 @@ class Lead(VersionedMixin, Base):
     segment: Mapped[Segment] = relationship()
     task_force: Mapped[TaskForce | None] = relationship()
     owner: Mapped[User | None] = relationship()
+    park: Mapped[Park | None] = relationship()
     history: Mapped[list["StageChange"]] = relationship(
         order_by="StageChange.id", cascade="all, delete-orphan", back_populates="lead"
     )

@@ -22,6 +22,11 @@ class LeadCreate(InputModel):
     expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     next_follow_up: dt.date | None = None
     notes: LongText | None = None
+    park: str | None = Field(
+        default=None,
+        description="intended park (意向园区) by name; defaults to the one park leading the "
+        "lead's chain, when exactly one does",
+    )
 
 
 class LeadUpdate(InputModel):
@@ -37,6 +42,7 @@ class LeadUpdate(InputModel):
     expected_jobs: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
     next_follow_up: dt.date | None = None
     notes: LongText | None = None
+    park: str | None = Field(default=None, description="intended park (意向园区); null clears it")
 
 
 class StageMove(InputModel):
@@ -96,6 +102,7 @@ class LeadPublic(BaseModel):
     next_follow_up: dt.date | None
     follow_up_overdue: bool
     notes: str | None
+    park: str | None = Field(description="intended park (意向园区)")
     project_id: int | None = None
     version: int
     created_at: dt.datetime

@@ -11,7 +11,8 @@ from crm.auth import service as auth_service
 from crm.auth.models import User
 from crm.chains import service as chain_service
 from crm.chains.models import Chain, Segment
-from crm.companies.models import Company
+from crm.companies import parks as park_service
+from crm.companies.models import Company, Park, park_chain
 from crm.db import utcnow
 from crm.errors import Conflict, Invalid, NotFound
 from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Stage, StageChange
@@ -34,6 +35,7 @@ _LOAD = (
     selectinload(Lead.segment).selectinload(Segment.chain),
     selectinload(Lead.task_force),
     selectinload(Lead.owner),
+    selectinload(Lead.park),
 )
 SORTABLE = {
     "id": Lead.id,
@@ -112,6 +114,7 @@ def _public_fields(lead: Lead, today: date) -> dict:
             lead.next_follow_up and lead.next_follow_up < today and is_open(lead)
         ),
         "notes": lead.notes,
+        "park": lead.park.name if lead.park else None,
         "version": lead.version,
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
@@ -195,7 +198,10 @@ def create(
         expected_jobs=data.expected_jobs,
         next_follow_up=data.next_follow_up,
         notes=data.notes,
+        park=park_service.require(session, data.park) if data.park else None,
     )
+    if lead.park is None:
+        lead.park = default_park(session, segment.chain_id)
     _apply_people(session, lead, data.model_dump(include={"task_force_id", "owner"}))
     warnings = _duplicate_warnings(session, company.id, segment.id)
     session.add(lead)
@@ -218,9 +224,37 @@ def update(session: Session, lead: Lead, data: LeadUpdate) -> Lead:
         for key in ("next_follow_up", "notes"):
             if key in changes:
                 setattr(lead, key, changes[key])
+        if "park" in changes:
+            lead.park = park_service.require(session, changes["park"]) if changes["park"] else None
         lead.touch()
     session.flush()
     return lead
+
+
+def default_park(session: Session, chain_id: int) -> Park | None:
+    """The intended park a new lead gets: the park leading its chain, if exactly one does."""
+    parks = session.scalars(
+        select(Park)
+        .join(park_chain, park_chain.c.park_id == Park.id)
+        .where(park_chain.c.chain_id == chain_id)
+        .limit(2)
+    ).all()
+    return parks[0] if len(parks) == 1 else None
+
+
+def default_parks(session: Session) -> dict[int, Park]:
+    """``{chain id: park}`` for every chain exactly one park leads, in two queries."""
+    single = (
+        select(park_chain.c.chain_id, func.min(park_chain.c.park_id).label("park_id"))
+        .group_by(park_chain.c.chain_id)
+        .having(func.count() == 1)
+        .subquery()
+    )
+    rows = session.execute(select(single.c.chain_id, single.c.park_id)).all()
+    parks = {
+        p.id: p for p in session.scalars(select(Park).where(Park.id.in_({r[1] for r in rows})))
+    }
+    return {chain_id: parks[park_id] for chain_id, park_id in rows}
 
 
 def delete(session: Session, lead: Lead) -> None:

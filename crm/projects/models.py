@@ -3,6 +3,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Date,
     Enum,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,6 +55,11 @@ class Project(VersionedMixin, Base):
     land_on: Mapped[date | None] = mapped_column(Date)
     construction_started_on: Mapped[date | None] = mapped_column(Date)
     production_started_on: Mapped[date | None] = mapped_column(Date)
+    # Set when production was recorded without a construction start: the start is taken to
+    # be the production day (a milestone implies its predecessors).
+    construction_start_inferred: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     # Think-tank assessment (研判报告).
     assessment_org: Mapped[str | None] = mapped_column(String(200))
     assessment_date: Mapped[date | None] = mapped_column(Date)

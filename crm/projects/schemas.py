@@ -179,6 +179,9 @@ class ProjectPublic(BaseModel):
     land_on: dt.date | None
     construction_started_on: dt.date | None
     production_started_on: dt.date | None
+    construction_start_inferred: bool = Field(
+        description="the start was not recorded: it is taken to be the production day"
+    )
     assessment: Assessment | None
     planning_links: list[PlanningLink]
     notes: str | None

@@ -107,14 +107,15 @@ def signing_terms(
     park: str | None,
     investment: float | None,
 ) -> SigningTerms:
-    """Check what signing ``lead`` needs; the signed investment defaults to the expected one."""
+    """Check what signing ``lead`` needs; the signed investment defaults to the expected one,
+    the park to the lead's intended park."""
     if not specialist:
         raise Invalid(
             "specialist", "signing needs a specialist (项目专员): a user whose role is specialist"
         )
     return SigningTerms(
         specialist=require_specialist(session, specialist),
-        park=park_service.require(session, park) if park else None,
+        park=park_service.require(session, park) if park else lead.park,
         investment=investment if investment is not None else lead.expected_investment,
     )
 
@@ -125,6 +126,8 @@ def create_for_signed_lead(
     """The project of a lead just signed, with its first specialist and its green card."""
     if find_by_lead(session, lead.id) is not None:
         raise Conflict(f"lead {lead.id} already has a project")
+    if terms.park is not None:
+        lead.park = terms.park  # where it signed is where it was meant to go
     project = Project(
         lead=lead,
         park=terms.park,
@@ -151,8 +154,14 @@ def record_milestone(project: Project, stage: Stage, *, now: datetime) -> None:
     for later, attribute in MILESTONES.items():
         if RANK[later] > RANK[stage]:
             setattr(project, attribute, None)
+    if project.construction_started_on is None:
+        project.construction_start_inferred = False
     if getattr(project, MILESTONES[stage]) is None:
         setattr(project, MILESTONES[stage], local_date(now))
+    if stage == Stage.producing and project.construction_started_on is None:
+        # Producing implies started: the start is taken to be the production day.
+        project.construction_started_on = project.production_started_on
+        project.construction_start_inferred = True
     if stage == Stage.producing and project.green_card is not None:
         greencards.close(project.green_card, now=now, reason=greencards.CLOSED_BY_PRODUCTION)
 
@@ -184,6 +193,8 @@ def update(
             changes.pop("assessment")
         if "planning_links" in changes:
             project.planning_links = changes.pop("planning_links")
+        if "construction_started_on" in changes:
+            project.construction_start_inferred = False
         for key, value in changes.items():
             setattr(project, key, value)
         project.touch()
@@ -361,6 +372,7 @@ def _public_fields(project: Project) -> dict:
         "land_on": project.land_on,
         "construction_started_on": project.construction_started_on,
         "production_started_on": project.production_started_on,
+        "construction_start_inferred": project.construction_start_inferred,
         "assessment": assessment,
         "planning_links": [PlanningLink(**link) for link in project.planning_links or []],
         "notes": project.notes,

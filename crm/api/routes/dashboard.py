@@ -20,9 +20,13 @@ targets_router = APIRouter(prefix="/targets", tags=["dashboard"])
 def scope(
     chain: Annotated[str | None, Query(description="chain code")] = None,
     task_force: Annotated[int | None, Query(description="task force id")] = None,
-    park: Annotated[str | None, Query(description="park name (signed projects)")] = None,
-    date_from: Annotated[date | None, Query(description="stage moves from this day")] = None,
-    date_to: Annotated[date | None, Query(description="stage moves up to this day")] = None,
+    park: Annotated[
+        str | None, Query(description="park name: the project's park, else the intended park")
+    ] = None,
+    date_from: Annotated[
+        date | None, Query(description="period start: each figure counts its own event date")
+    ] = None,
+    date_to: Annotated[date | None, Query(description="period end (included)")] = None,
 ) -> Scope:
     if date_from and date_to and date_from > date_to:
         raise Invalid(("query", "date_to"), "date_to is before date_from")
@@ -36,10 +40,13 @@ ScopeParams = Annotated[Scope, Depends(scope)]
 
 @router.get("/funnel", response_model=Funnel)
 def funnel(session: DbSession, filters: ScopeParams, now: RequestTime):
-    """The signed-project funnel: per stage `reached` (furthest stage ever, paused and lost
-    leads included; with a date range, moves inside it), `current` and `amount` (万元);
-    conversion between stages; signed projects and investment; 开工率, 投产率, 资金到位率;
-    lost and paused leads with their top reasons; overdue tickets; the year's targets."""
+    """The signed-project funnel: per stage `reached`, `current` and `amount` (万元);
+    conversion between stages; signed projects and investment; started, producing; 开工率,
+    投产率, 资金到位率; lost and paused leads with their top reasons; overdue tickets; the
+    year's targets. Within a period each figure counts its own event date (`counting_rule`
+    in the answer says so); a milestone implies its predecessors (producing without a start
+    counts as started), so `started` equals the `reached` of stage `started`. Every money
+    figure is in 万元 with a `*_yi` field beside it in 亿元 (two decimals)."""
     return dashboard_service.funnel(session, filters, now=now)
 
 
@@ -48,9 +55,13 @@ def breakdown(
     session: DbSession,
     filters: ScopeParams,
     now: RequestTime,
-    by: Literal["task_force", "chain", "park", "month"] = "task_force",
+    by: Literal["task_force", "unit_kind", "chain", "park", "month"] = "task_force",
 ):
-    """The funnel's figures per task force, chain, park or month, best first."""
+    """The funnel's figures per task force, unit kind (驻外中心/招商专班/招商组), chain, park
+    or month (each figure in the month of its own event), best first. Every lead is in one
+    group (key null: 未分配, listed last), so the groups add up to the funnel's total for the
+    same filters. By task force, `subtotals` gives the same figures per unit kind. A lead's
+    park is its project's park once signed, else its intended park."""
     return dashboard_service.breakdown(session, filters, by, now=now)
 
 
