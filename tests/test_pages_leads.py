@@ -190,6 +190,28 @@ def test_edit_saves_and_a_stale_version_shows_who_changed_it(browser_login, setu
     assert 'id="expected_investment-error"' in bad.text and "不能小于 0" in bad.text
 
 
+def test_the_intended_park_is_shown_set_and_cleared_on_the_lead_page(browser_login, setup, staff):
+    park = staff.post("/api/parks", json={"name": "云江高新区", "level": "national"})
+    assert park.status_code == 201, park.text
+    client = browser_login("staff", "wang")
+    lead = setup["leads"][1]
+    form = {"version": lead["version"], "priority": "B", "source": lead["source"]}
+    unknown = client.post(f"/leads/{lead['id']}/edit", data={**form, "park": "无此园区"}, **POST)
+    assert unknown.status_code == 422 and 'id="park-error"' in unknown.text
+    assert staff.get(f"/api/leads/{lead['id']}").json()["park"] is None
+    saved = client.post(f"/leads/{lead['id']}/edit", data={**form, "park": "云江高新区"}, **POST)
+    assert saved.status_code == 303
+    after = staff.get(f"/api/leads/{lead['id']}").json()
+    assert after["park"] == "云江高新区"
+    page = client.get(f"/leads/{lead['id']}").text
+    assert "意向园区" in page and '<option value="云江高新区" selected>' in page
+    cleared = client.post(
+        f"/leads/{lead['id']}/edit", data={**form, "version": after["version"]}, **POST
+    )
+    assert cleared.status_code == 303
+    assert staff.get(f"/api/leads/{lead['id']}").json()["park"] is None
+
+
 def test_a_stage_move_needing_a_reason_says_so_beside_the_field(browser_login, setup, staff):
     client = browser_login("staff", "wang")
     lead = setup["leads"][2]

@@ -26,7 +26,7 @@ from crm.pipeline import service as pipeline
 router = APIRouter()
 
 # The fields of the edit form; an emptied one clears the value.
-CLEARABLE = ("owner", "expected_investment", "expected_jobs", "next_follow_up", "notes")
+CLEARABLE = ("owner", "park", "expected_investment", "expected_jobs", "next_follow_up", "notes")
 SIGNING_FIELDS = ("specialist", "investment", "park")
 SEPARATORS = re.compile(r"[,，、;；\n]+")
 

@@ -67,6 +67,7 @@ def lead_context(
 def _form_choices(session: Session, user: User, lead: Lead) -> dict:
     moves = lead_service.move_options(lead)
     specialists, _ = auth_service.list_users(session, page=Page(limit=1000), role=Role.specialist)
+    parks = list(session.scalars(select(Park.name).order_by(Park.name)))
     return {
         "moves": moves,
         "signing_possible": any(lead_service.signs_when_moved_to(lead, s) for s, _ in moves),
@@ -75,7 +76,8 @@ def _form_choices(session: Session, user: User, lead: Lead) -> dict:
         "specialists": [
             (u.username, u.full_name or u.username) for u in specialists if u.is_active
         ],
-        "parks": list(session.scalars(select(Park.name).order_by(Park.name))),
+        "parks": parks,
+        "park_options": [(name, name) for name in parks],
         "segments_by_chain": segments_by_chain(session),
         "office": policy.is_office(user),
         "priorities": list(Priority),
