@@ -419,7 +419,7 @@ def test_a_bad_overview_shows_the_message_beside_the_field_and_changes_nothing(
         )
         assert response.status_code == 422, data
         assert f'id="{field}-error"' in response.text, data
-        assert '<details class="panel edit-panel" id="overview-edit" open>' in response.text
+        assert '<details class="edit-panel" open>' in response.text  # the form is open
     assert table_counts() == before
     assert api_project(staff, project["id"])["version"] == project["version"]
 
@@ -569,6 +569,27 @@ def test_the_office_chooses_the_card_task_force_from_a_list(browser_login, staff
     )
     assert response.status_code == 303
     assert card_of(staff, project["id"])["task_force"]["name"] == "另一个专班"
+
+
+def test_a_leader_may_not_hand_the_card_to_a_task_force_not_theirs(
+    app, staff, project, table_counts
+):
+    leader = web_client(app, LEADER)
+    other = staff.post("/api/taskforces", json={"name": "另一个专班", "kind": "task_force"}).json()
+    page = leader.get(f"/projects/{project['id']}").text
+    assert f'<option value="{other["id"]}"' not in page
+    before = table_counts()
+    response = leader.post(
+        f"/projects/{project['id']}/green-card/team",
+        data={"version": project["green_card"]["version"], "task_force_id": other["id"]},
+        headers=POST,
+    )
+    assert response.status_code == 403
+    assert table_counts() == before
+    assert (
+        card_of(staff, project["id"])["task_force"]["id"]
+        == project["green_card"]["task_force"]["id"]
+    )
 
 
 def test_a_stale_card_edit_says_who_changed_the_card(specialist, staff, project):

@@ -5,8 +5,10 @@ the other areas' tests leave alone (they sign new leads into new projects); the 
 and planning link test changes another one, the next highest (``team_project_id``)."""
 
 import re
+from contextlib import suppress
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -154,7 +156,12 @@ def test_the_project_page_in_english_and_on_a_phone(page, log_in, project_id):
     screenshot(page, "project-en-desktop")
     page.locator(".lang-switch").click()
     expect(page.locator("#funding-heading")).to_have_text("资金到位")
+    page.wait_for_load_state("load")
     page.set_viewport_size(PHONE)
+    fits = f"document.documentElement.scrollWidth <= {PHONE['width']}"
+    # The layout right after a resize can still be the desktop one: let it settle.
+    with suppress(PlaywrightTimeout):
+        page.wait_for_function(fits, timeout=3000)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide on a phone"
     screenshot(page, "project-zh-phone")

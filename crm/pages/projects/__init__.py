@@ -1,7 +1,6 @@
 """Projects: the list ``/projects`` and a project's page ``/projects/{id}`` with its edits
 (overview, assessment, planning links, milestones, policy package, funding in place,
-specialist, green card, tickets), over the same services
-and the same policy as the API."""
+specialist, green card, tickets), over the same services and the same policy as the API."""
 
 from fastapi import APIRouter
 
