@@ -374,6 +374,291 @@ def test_an_unknown_project_is_404(specialist):
     assert specialist.get("/projects/999999").status_code == 404
 
 
+# --- the overview, the assessment and the planning links -------------------------------------
+
+
+def test_the_overview_form_saves_park_money_jobs_date_and_notes(specialist, staff, project):
+    page = specialist.get(f"/projects/{project['id']}").text
+    form = form_fields(page, f"/projects/{project['id']}/overview")
+    assert 'value="80000"' in form and '<option value="经开区"' in form
+    response = specialist.post(
+        f"/projects/{project['id']}/overview",
+        data={
+            "version": project["version"],
+            "park": "经开区",
+            "signed_investment": "90000",
+            "jobs_planned": "400",
+            "jobs_created": "12",
+            "signed_on": "2026-01-08",
+            "notes": "一期厂房已封顶",
+        },
+        headers=POST,
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == f"/projects/{project['id']}#overview"
+    saved = api_project(staff, project["id"])
+    assert (saved["park"], saved["signed_investment"]) == ("经开区", 90000)
+    assert (saved["jobs_planned"], saved["jobs_created"]) == (400, 12)
+    assert (saved["signed_on"], saved["notes"]) == ("2026-01-08", "一期厂房已封顶")
+    assert "一期厂房已封顶" in specialist.get(f"/projects/{project['id']}").text
+
+
+def test_a_bad_overview_shows_the_message_beside_the_field_and_changes_nothing(
+    specialist, staff, project, table_counts
+):
+    before = table_counts()
+    base = {"version": project["version"], "signed_on": project["signed_on"]}
+    for data, field in (
+        ({"signed_investment": "-1"}, "overview-investment"),
+        ({"jobs_created": "1.5"}, "overview-jobs-created"),
+        ({"park": "不存在的园区"}, "overview-park"),
+        ({"signed_on": ""}, "overview-signed-on"),
+    ):
+        response = specialist.post(
+            f"/projects/{project['id']}/overview", data={**base, **data}, headers=POST
+        )
+        assert response.status_code == 422, data
+        assert f'id="{field}-error"' in response.text, data
+        assert '<details class="edit-panel" open>' in response.text  # the form is open
+    assert table_counts() == before
+    assert api_project(staff, project["id"])["version"] == project["version"]
+
+
+def test_a_stale_overview_says_who_changed_it_and_shows_the_current_values(
+    specialist, staff, project
+):
+    changed = staff.patch(
+        f"/api/projects/{project['id']}",
+        json={"version": project["version"], "notes": "办公室的备注"},
+    )
+    assert changed.status_code == 200
+    response = specialist.post(
+        f"/projects/{project['id']}/overview",
+        data={"version": project["version"], "signed_on": project["signed_on"], "notes": "旧版本"},
+        headers=POST,
+    )
+    assert response.status_code == 409
+    form = form_fields(response.text, f"/projects/{project['id']}/overview")
+    assert "staff1" in form and "修改了这条记录" in form
+    assert "办公室的备注" in form and "旧版本" not in form
+    assert f'name="version" value="{changed.json()["version"]}"' in form
+    assert api_project(staff, project["id"])["notes"] == "办公室的备注"
+
+
+def test_the_assessment_is_saved_refused_beside_its_field_and_removed(
+    specialist, staff, project, table_counts
+):
+    action = f"/projects/{project['id']}/assessment"
+    assessment = {
+        "version": project["version"],
+        "assessment_org": "市发展研究院",
+        "assessment_date": "2026-01-15",
+        "assessment_conclusion": "建议落地",
+        "assessment_attachment": "https://example.org/report.pdf",
+    }
+    assert specialist.post(action, data=assessment, headers=POST).status_code == 303
+    saved = api_project(staff, project["id"])["assessment"]
+    assert saved == {
+        "organisation": "市发展研究院",
+        "date": "2026-01-15",
+        "conclusion": "建议落地",
+        "attachment": "https://example.org/report.pdf",
+    }
+    version = project["version"] + 1
+    before = table_counts()
+    bad = {**assessment, "version": version, "assessment_attachment": "javascript:alert(1)"}
+    refused = specialist.post(action, data=bad, headers=POST)
+    assert refused.status_code == 422
+    assert 'id="assessment-attachment-error"' in refused.text
+    no_org = {"version": version, "assessment_date": "2026-02-01"}
+    refused = specialist.post(action, data=no_org, headers=POST)
+    assert refused.status_code == 422 and 'id="assessment-org-error"' in refused.text
+    assert table_counts() == before
+    assert api_project(staff, project["id"])["assessment"] == saved
+    emptied = specialist.post(action, data={"version": version}, headers=POST)
+    assert emptied.status_code == 303
+    assert api_project(staff, project["id"])["assessment"] is None
+
+
+def test_planning_links_are_added_and_removed(specialist, staff, project, table_counts):
+    base = f"/projects/{project['id']}/planning-links"
+    version = project["version"]
+    for title in ("总平面图", "VR 全景"):
+        link = {"version": version, "title": title, "url": f"https://vr.example.org/{version}"}
+        assert specialist.post(base, data=link, headers=POST).status_code == 303
+        version += 1
+    links = api_project(staff, project["id"])["planning_links"]
+    assert [link["title"] for link in links] == ["总平面图", "VR 全景"]
+    page = specialist.get(f"/projects/{project['id']}").text
+    assert '<a href="https://vr.example.org/' in page and "VR 全景" in page
+    before = table_counts()
+    bad = specialist.post(
+        base, data={"version": version, "title": "x", "url": "javascript:alert(1)"}, headers=POST
+    )
+    assert bad.status_code == 422 and 'id="link-url-error"' in bad.text
+    untitled = specialist.post(base, data={"version": version, "url": "https://a.b/"}, headers=POST)
+    assert untitled.status_code == 422 and 'id="link-title-error"' in untitled.text
+    assert table_counts() == before
+    removed = specialist.post(f"{base}/0/delete", data={"version": version}, headers=POST)
+    assert removed.status_code == 303
+    links = api_project(staff, project["id"])["planning_links"]
+    assert [link["title"] for link in links] == ["VR 全景"]
+    assert (
+        specialist.post(f"{base}/5/delete", data={"version": version + 1}, headers=POST).status_code
+        == 404
+    )
+
+
+# --- the green card ----------------------------------------------------------------------------
+
+
+def card_of(staff, project_id: int) -> dict:
+    return api_project(staff, project_id)["green_card"]
+
+
+def test_the_specialist_sets_the_service_staff_but_not_the_task_force(
+    specialist, staff, project, setup, table_counts
+):
+    card = project["green_card"]
+    action = f"/projects/{project['id']}/green-card/team"
+    page = specialist.get(f"/projects/{project['id']}").text
+    form = form_fields(page, action)
+    assert 'name="members"' in form and 'name="task_force_id"' not in form
+    response = specialist.post(
+        action, data={"version": card["version"], "members": [SPECIALIST, LEADER]}, headers=POST
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/projects/{project['id']}#green-card"
+    now = card_of(staff, project["id"])
+    assert now["members"] == sorted([SPECIALIST, LEADER])
+    other = staff.post("/api/taskforces", json={"name": "另一个专班", "kind": "task_force"})
+    before = table_counts()
+    forged = specialist.post(
+        action,
+        data={
+            "version": now["version"],
+            "members": SPECIALIST,
+            "task_force_id": other.json()["id"],
+        },
+        headers=POST,
+    )
+    assert forged.status_code == 403
+    assert 'id="card-task-force-error"' not in forged.text  # no such field offered to them
+    assert "无权执行此操作" in forged.text
+    unknown = specialist.post(
+        action, data={"version": now["version"], "members": "nobody"}, headers=POST
+    )
+    assert unknown.status_code == 422 and 'id="card-members-error"' in unknown.text
+    assert table_counts() == before
+    assert card_of(staff, project["id"]) == now
+    emptied = specialist.post(action, data={"version": now["version"]}, headers=POST)
+    assert emptied.status_code == 303
+    assert card_of(staff, project["id"])["members"] == []
+
+
+def test_the_office_chooses_the_card_task_force_from_a_list(browser_login, staff, project):
+    office = browser_login("staff")
+    other = staff.post("/api/taskforces", json={"name": "另一个专班", "kind": "task_force"}).json()
+    page = office.get(f"/projects/{project['id']}").text
+    form = form_fields(page, f"/projects/{project['id']}/green-card/team")
+    assert f'<option value="{other["id"]}"' in form and "另一个专班" in form
+    response = office.post(
+        f"/projects/{project['id']}/green-card/team",
+        data={"version": project["green_card"]["version"], "task_force_id": other["id"]},
+        headers=POST,
+    )
+    assert response.status_code == 303
+    assert card_of(staff, project["id"])["task_force"]["name"] == "另一个专班"
+
+
+def test_a_leader_may_not_hand_the_card_to_a_task_force_not_theirs(
+    app, staff, project, table_counts
+):
+    leader = web_client(app, LEADER)
+    other = staff.post("/api/taskforces", json={"name": "另一个专班", "kind": "task_force"}).json()
+    page = leader.get(f"/projects/{project['id']}").text
+    assert f'<option value="{other["id"]}"' not in page
+    before = table_counts()
+    response = leader.post(
+        f"/projects/{project['id']}/green-card/team",
+        data={"version": project["green_card"]["version"], "task_force_id": other["id"]},
+        headers=POST,
+    )
+    assert response.status_code == 403
+    assert table_counts() == before
+    assert (
+        card_of(staff, project["id"])["task_force"]["id"]
+        == project["green_card"]["task_force"]["id"]
+    )
+
+
+def test_a_stale_card_edit_says_who_changed_the_card(specialist, staff, project):
+    card = project["green_card"]
+    changed = staff.patch(
+        f"/api/projects/{project['id']}/green-card",
+        json={"version": card["version"], "members": [LEADER]},
+    )
+    assert changed.status_code == 200
+    response = specialist.post(
+        f"/projects/{project['id']}/green-card/team",
+        data={"version": card["version"], "members": SPECIALIST},
+        headers=POST,
+    )
+    assert response.status_code == 409
+    form = form_fields(response.text, f"/projects/{project['id']}/green-card/team")
+    assert "staff1" in form and "修改了这条记录" in form
+    assert f'<option value="{LEADER}" selected' in form
+    assert f'<option value="{SPECIALIST}" selected' not in form
+    assert card_of(staff, project["id"])["members"] == [LEADER]
+
+
+def test_the_card_is_closed_with_a_reason_and_reopened(specialist, staff, project):
+    action = f"/projects/{project['id']}/green-card/status"
+    card = project["green_card"]
+    closed = specialist.post(
+        action,
+        data={"version": card["version"], "status": "closed", "closed_reason": "企业迁出"},
+        headers=POST,
+    )
+    assert closed.status_code == 303
+    now = card_of(staff, project["id"])
+    assert (now["status"], now["closed_reason"]) == ("closed", "企业迁出")
+    page = specialist.get(f"/projects/{project['id']}").text
+    assert "企业迁出" in page and "重新启用服务绿卡" in page
+    bad = specialist.post(action, data={"version": now["version"], "status": "lost"}, headers=POST)
+    assert bad.status_code == 422
+    reopened = specialist.post(
+        action, data={"version": now["version"], "status": "active"}, headers=POST
+    )
+    assert reopened.status_code == 303
+    assert card_of(staff, project["id"])["status"] == "active"
+
+
+@pytest.mark.parametrize("who", ["viewer", "other specialist"])
+def test_a_forged_post_to_the_new_forms_is_refused_and_changes_nothing(
+    app, browser_login, staff, project, table_counts, who
+):
+    client = browser_login("viewer") if who == "viewer" else web_client(app, OTHER_SPECIALIST)
+    page = client.get(f"/projects/{project['id']}").text
+    card = project["green_card"]
+    forged = {
+        "/overview": {"version": project["version"], "notes": "x", "signed_on": "2026-01-01"},
+        "/assessment": {"version": project["version"], "assessment_org": "x"},
+        "/planning-links": {"version": project["version"], "title": "x", "url": "https://x.y/"},
+        "/planning-links/0/delete": {"version": project["version"]},
+        "/green-card/team": {"version": card["version"], "members": OTHER_SPECIALIST},
+        "/green-card/status": {"version": card["version"], "status": "closed"},
+    }
+    before = table_counts()
+    for path, data in forged.items():
+        assert f'action="/projects/{project["id"]}{path}"' not in page, path
+        response = client.post(f"/projects/{project['id']}{path}", data=data, headers=POST)
+        assert response.status_code == 403, path
+    assert table_counts() == before
+    assert api_project(staff, project["id"])["version"] == project["version"]
+    assert card_of(staff, project["id"])["version"] == card["version"]
+
+
 # --- the project list --------------------------------------------------------------------------
 
 

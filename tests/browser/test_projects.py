@@ -1,7 +1,8 @@
 """The project pages in Chromium over the demo data: the specialist sunli works on one of
 their projects (policy row, milestone, funding, a ticket), a stale edit, what a viewer sees,
 English and a phone; the project list. Every change is on one seeded project of sunli's that
-the other areas' tests leave alone (they sign new leads into new projects)."""
+the other areas' tests leave alone (they sign new leads into new projects); the service team
+and planning link test changes another one, the next highest (``team_project_id``)."""
 
 import re
 
@@ -18,10 +19,9 @@ from tests.browser.harness import assert_accessible, screenshot
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="module")
-def project_id(live_server) -> int:
-    """sunli's seeded project with the highest id that has an active green card and a policy
-    package."""
+def sunlis_active_projects(live_server) -> list[int]:
+    """sunli's seeded projects with an active green card and a policy package, highest id
+    first."""
     with Session(live_server.app.state.engine) as session:
         query = (
             select(Project.id)
@@ -31,9 +31,22 @@ def project_id(live_server) -> int:
             .where(Project.id.in_(select(Incentive.project_id)))
             .order_by(Project.id.desc())
         )
-        found = session.scalars(query).first()
-    assert found is not None, "the demo data has no active project of sunli's with a policy"
+        found = list(session.scalars(query).all())
+    assert len(found) >= 2, "the demo data has not two active projects of sunli's with a policy"
     return found
+
+
+@pytest.fixture(scope="module")
+def project_id(live_server) -> int:
+    """sunli's seeded project with the highest id that has an active green card and a policy
+    package."""
+    return sunlis_active_projects(live_server)[0]
+
+
+@pytest.fixture(scope="module")
+def team_project_id(live_server) -> int:
+    """The next one: only the service team test changes it."""
+    return sunlis_active_projects(live_server)[1]
 
 
 def amount_in_place(page) -> float:
@@ -142,6 +155,7 @@ def test_the_project_page_in_english_and_on_a_phone(page, log_in, project_id):
     screenshot(page, "project-en-desktop")
     page.locator(".lang-switch").click()
     expect(page.locator("#funding-heading")).to_have_text("资金到位")
+    page.wait_for_load_state("load")
     page.set_viewport_size(PHONE)
     fits = f"document.documentElement.scrollWidth <= {PHONE['width']}"
     try:  # the new viewport's layout may take a frame or two after the resize
@@ -170,3 +184,25 @@ def test_the_project_list_filters_sorts_and_links(page, log_in, project_id):
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("签约投资")
     assert_accessible(page)
     screenshot(page, "projects-zh-desktop")
+
+
+def test_the_specialist_sets_the_service_staff_and_adds_a_planning_link(
+    page, log_in, team_project_id
+):
+    log_in("specialist")
+    page.goto(f"/projects/{team_project_id}")
+    card = page.locator("#green-card")
+    expect(card.locator("select[name=task_force_id]")).to_have_count(0)  # the office's to set
+    card.get_by_label("服务人员").select_option(["sunli", "zhangwei"])
+    card.get_by_role("button", name="保存服务团队").click()
+    page.wait_for_url(re.compile(rf"/projects/{team_project_id}#green-card$"))
+    members = page.locator("#green-card dl dd").nth(4)
+    expect(members).to_have_text("孙丽、张伟")
+    assessment = page.locator("#assessment")
+    assessment.get_by_label("链接名称").fill("浏览器测试：厂区 VR 全景")
+    assessment.get_by_label("链接地址").fill("https://vr.example.org/plant")
+    assessment.get_by_role("button", name="添加规划链接").click()
+    page.wait_for_url(re.compile(rf"/projects/{team_project_id}#assessment$"))
+    link = page.locator("#assessment ul.planning-links a", has_text="浏览器测试：厂区 VR 全景")
+    expect(link).to_have_attribute("href", "https://vr.example.org/plant")
+    assert_accessible(page)

@@ -14,6 +14,7 @@ from crm.auth.models import Role, User
 from crm.errors import NotPermitted
 from crm.listing import Page
 from crm.pages.deps import PageUser
+from crm.pages.projects.choices import edit_choices
 from crm.pages.templating import render
 from crm.projects import policy as package_service
 from crm.projects import service as project_service
@@ -67,6 +68,7 @@ def project_context(session: Session, user: User, project_id: int, *, now: datet
         "ticket_categories": list(TicketCategory),
         "ticket_priorities": list(TicketPriority),
         "form": None,
+        **edit_choices(session, user, project, may_write=may_write),
     }
 
 

@@ -49,15 +49,24 @@ def refused(
     form: str,
     values: dict[str, Any],
     now: datetime,
+    stale_record: tuple[str, int] | None = None,
 ) -> Iterator[None]:
-    """Show the project page again when the change is refused, the ``form`` marked."""
+    """Show the project page again when the change is refused, the ``form`` marked.
+
+    A stale edit names who last changed ``stale_record`` (the project unless said otherwise).
+    """
     project_id = project.id
 
     def context() -> dict:
         return {**project_context(session, user, project_id, now=now), "form": form}
 
     with refused_form(
-        request, session, TEMPLATE, context, values=values, stale_record=("project", project_id)
+        request,
+        session,
+        TEMPLATE,
+        context,
+        values=values,
+        stale_record=stale_record or ("project", project_id),
     ):
         try:
             yield
