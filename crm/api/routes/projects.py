@@ -95,6 +95,7 @@ def add_funding(
         id=entry.id,
         date=entry.date,
         amount=entry.amount,
+        source_region=entry.source_region,
         note=entry.note,
         by=entry.by,
         at=entry.at,
