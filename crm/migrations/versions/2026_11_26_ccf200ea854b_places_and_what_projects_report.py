@@ -61,21 +61,21 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("project_funding", schema=None) as batch_op:
-        batch_op.drop_column("source_region")
-
-    with op.batch_alter_table("project", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_project_county_code"))
-        batch_op.drop_column("county_code")
-        batch_op.drop_column("county")
-        batch_op.drop_column("fixed_asset_investment")
-        batch_op.drop_column("investor_origin")
-        batch_op.drop_column("agreement_type")
-        batch_op.drop_column("name")
-
-    with op.batch_alter_table("company", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_company_city_code"))
-        batch_op.drop_column("city_code")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+ has it): a batch rebuild of company or
+    # project would drop a table that other rows still reference.
+    op.drop_column("project_funding", "source_region")
+    op.drop_index(op.f("ix_project_county_code"), table_name="project")
+    for column in (
+        "county_code",
+        "county",
+        "fixed_asset_investment",
+        "investor_origin",
+        "agreement_type",
+        "name",
+    ):
+        op.drop_column("project", column)
+    op.drop_index(op.f("ix_company_city_code"), table_name="company")
+    op.drop_column("company", "city_code")
 
 
 def _origin() -> sa.Enum:
