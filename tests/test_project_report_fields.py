@@ -131,3 +131,31 @@ def test_a_funding_entry_carries_its_source_region(staff, setup):
     assert bad.status_code == 422
     funding = staff.get(f"/api/projects/{project['id']}").json()["funding"]
     assert [e["source_region"] for e in funding] == ["other_province", "local"]
+
+
+def test_the_home_citys_counties_are_listed(staff):
+    listed = staff.get("/api/projects/counties")
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert body["city"] == {"code": "510700", "name": "云江市"}
+    names = [c["name"] for c in body["counties"]]
+    assert "江油市" in names and "涪城区" in names and len(names) == 9
+
+
+def test_projects_filter_by_what_reports_count(staff, setup):
+    framework = signed(staff, negotiating(staff, "甲公司", city="深圳"), agreement_type="framework")
+    formal = signed(staff, negotiating(staff, "乙公司", city="成都"))
+    staff.patch(
+        f"/api/projects/{formal['id']}", json={"version": formal["version"], "county": "江油市"}
+    )
+
+    def ids(**params) -> list[int]:
+        response = staff.get("/api/projects", params=params)
+        assert response.status_code == 200, response.text
+        return [p["id"] for p in response.json()["items"]]
+
+    assert ids(agreement_type="framework") == [framework["id"]]
+    assert ids(agreement_type="formal") == [formal["id"]]
+    assert ids(investor_origin="other_city") == [formal["id"]]
+    assert ids(county="江油") == ids(county="江油市") == [formal["id"]]
+    assert staff.get("/api/projects", params={"agreement_type": "mou"}).status_code == 422

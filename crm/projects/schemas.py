@@ -217,3 +217,13 @@ class ProjectDetail(ProjectPublic):
     specialist_history: list[SpecialistChangePublic]
     funding: list[FundingPublic]
     policy: PolicyPublic
+
+
+class Division(BaseModel):
+    code: str = Field(description="administrative division code (GB/T 2260)")
+    name: str
+
+
+class HomeCounties(BaseModel):
+    city: Division = Field(description="the city the bureau serves (settings)")
+    counties: list[Division]

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm import places, updates
@@ -30,8 +30,10 @@ from crm.projects.models import (
 )
 from crm.projects.schemas import (
     Assessment,
+    Division,
     FundingCreate,
     FundingPublic,
+    HomeCounties,
     PlanningLink,
     ProjectDetail,
     ProjectPublic,
@@ -244,6 +246,14 @@ def _change_specialist(
     project.specialist = specialist
 
 
+def home_counties() -> HomeCounties:
+    city = places.home_city()
+    return HomeCounties(
+        city=Division(code=city.code, name=city.name),
+        counties=[Division(code=c.code, name=c.name) for c in places.home_counties()],
+    )
+
+
 def _set_county(project: Project, text: str | None) -> None:
     county = places.home_county(text)
     if text and county is None:
@@ -304,6 +314,9 @@ def list_projects(
     signed_to: date | None = None,
     card_status: CardStatus | None = None,
     company_id: int | None = None,
+    agreement_type: AgreementType | None = None,
+    investor_origin: InvestorOrigin | None = None,
+    county: str | None = None,
     only: ColumnElement[bool] | None = None,
     sort: str = "-signed_on",
 ) -> tuple[list[Project], int]:
@@ -332,8 +345,27 @@ def list_projects(
         query = query.where(Project.signed_on <= signed_to)
     if card_status:
         query = query.where(Project.green_card.has(GreenCard.status == card_status))
+    query = _report_filters(query, agreement_type, investor_origin, county)
     query = query.options(*_LOAD).order_by(*_ordering(sort))
     return fetch_page(session, query, page)
+
+
+def _report_filters(
+    query: Select,
+    agreement_type: AgreementType | None,
+    investor_origin: InvestorOrigin | None,
+    county: str | None,
+) -> Select:
+    if agreement_type:
+        query = query.where(Project.agreement_type == agreement_type)
+    if investor_origin:
+        query = query.where(Project.investor_origin == investor_origin)
+    if county:
+        known = places.home_county(county)
+        query = query.where(
+            Project.county_code == known.code if known else Project.county == county
+        )
+    return query
 
 
 # The columns a project list may be sorted by.
