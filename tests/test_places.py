@@ -43,6 +43,11 @@ def test_companies_are_stored_under_the_full_names(staff):
     municipality = make_company(staff, "重庆丙公司", city="重庆", province="重庆")
     assert (municipality["city"], municipality["province"]) == ("重庆市", "重庆市")
     assert municipality["city_code"] == "500000"
+    # A prefecture-level city without counties of its own, and a county-level city.
+    dongguan = make_company(staff, "东莞戊公司", city="东莞")
+    assert (dongguan["city"], dongguan["city_code"]) == ("东莞市", "441900")
+    kunshan = make_company(staff, "昆山己公司", city="昆山")
+    assert (kunshan["city"], kunshan["city_code"]) == ("昆山市", "320583")
 
 
 def test_company_filters_accept_either_spelling(staff):
