@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     # system's temporary folder, crm-uploads.
     upload_directory: Path | None = None
     # e.g. CRM_SLA_HOURS='{"urgent": 12}'; priorities left out keep their default.
+    # The city the bureau serves, by its administrative division code (GB/T 2260): investor
+    # origin (市内/省内市外/省外/境外) is seen from it and a project's county is one of its
+    # counties. ``home_city_name`` is the name the register uses for it when that differs from
+    # the official one; the defaults describe the demo data set, whose fictional 云江市 stands
+    # in for 绵阳市 (510700). A deployment sets both, e.g. CRM_HOME_CITY_NAME='' for the official.
+    home_city_code: Annotated[str, Field(pattern=r"^\d{6}$")] = "510700"
+    home_city_name: str | None = "云江市"
     sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS)
     )

@@ -166,7 +166,7 @@ def test_patch_changes_fields_and_bumps_version(staff, chain):
     assert updated.json()["tags"] == ["srdi"]
     stale = staff.patch(f"/api/companies/{created['id']}", json={"version": 1, "city": "成都"})
     assert stale.status_code == 409
-    assert staff.get(f"/api/companies/{created['id']}").json()["city"] == "绵阳"
+    assert staff.get(f"/api/companies/{created['id']}").json()["city"] == "绵阳市"
 
 
 def test_patch_to_a_taken_credit_code_is_409(staff):

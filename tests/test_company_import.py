@@ -68,7 +68,7 @@ ROWS_EN = [
 EXPECTED = {
     "成都京东方光电科技有限公司": {
         "credit_code": "91110000600037341L",
-        "province": "四川",
+        "province": "四川省",
         "city": "成都市",
         "segments": {"new-display:panel", "new-display:glass-substrate"},
         "tags": {"leader", "listed"},
@@ -79,7 +79,7 @@ EXPECTED = {
     },
     "云江华鑫显示科技有限公司": {
         "credit_code": credit_code(1),
-        "province": "四川",
+        "province": "四川省",
         "city": "云江市",
         "segments": {"new-display:liquid-crystal"},
         "tags": {"srdi"},
@@ -90,7 +90,7 @@ EXPECTED = {
     },
     "TCL华星光电（深圳）有限公司": {
         "credit_code": None,
-        "province": "广东",
+        "province": "广东省",
         "city": "深圳市",
         "segments": {"new-display:terminal"},
         "tags": set(),
@@ -364,7 +364,7 @@ def test_same_credit_code_under_another_name_merges(crm, imported, staff, tmp_pa
     assert set(merged["segments"]) == {"new-display:liquid-crystal", "new-display:panel"}
     assert set(merged["tags"]) == {"srdi", "listed"}
     # a merge only adds: blank cells keep what was stored
-    assert merged["province"] == "四川" and merged["city"] == "云江市"
+    assert merged["province"] == "四川省" and merged["city"] == "云江市"
     assert merged["revenue"] == 2.35 and merged["employees"] == 180
     assert merged["is_local"] is True and merged["park"] == PARK
 

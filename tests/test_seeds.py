@@ -223,7 +223,7 @@ def test_task_forces_groups_and_centres(admin):
     assert kinds == {"task_force": 13, "group": 10, "center": 7}
     assert all(tf["leader"] for tf in task_forces)
     centres = {tf["base_city"] for tf in task_forces if tf["kind"] == "center"}
-    assert {"北京", "上海", "深圳", "成都", "重庆", "西安", "武汉"} == centres
+    assert {"北京市", "上海市", "深圳市", "成都市", "重庆市", "西安市", "武汉市"} == centres
 
 
 def test_leads_in_every_stage_with_histories(admin):

@@ -32,7 +32,7 @@ def test_task_force_fields_and_counts(staff, world):
     assert world["leader"] == "chen"
     assert world["members"] == ["li", "staff1"]
     assert world["focus_chains"] == ["new-display"]
-    assert world["base_city"] == "深圳"
+    assert world["base_city"] == "深圳市"
     assert world["lead_counts"]["identified"] == 0
     firm = staff.post("/api/companies", json=company("甲公司", city="深圳")).json()
     for _ in range(2):
@@ -86,7 +86,7 @@ def test_task_force_patch_and_stale_version(staff, world):
         f"/api/taskforces/{world['id']}", json={"version": world["version"], "base_city": "广州"}
     )
     assert stale.status_code == 409
-    assert staff.get(f"/api/taskforces/{world['id']}").json()["base_city"] == "深圳"
+    assert staff.get(f"/api/taskforces/{world['id']}").json()["base_city"] == "深圳市"
 
 
 def test_leader_may_not_create_task_forces(login, world):
@@ -119,7 +119,7 @@ def test_visits_plan_record_and_offer_stage(staff, world):
     assert planned.status_code == 201, planned.text
     visit = planned.json()
     assert visit["status"] == "planned"
-    assert visit["city"] == "深圳", "the company's city by default"
+    assert visit["city"] == "深圳市", "the company's city by default"
     assert visit["task_force"]["id"] == world["id"], "the lead's task force by default"
     assert visit["suggested_stage"] is None
     done = staff.patch(
@@ -211,7 +211,7 @@ def test_trip_plan_groups_ranks_and_schedules(staff, world):
     )
     assert response.status_code == 200, response.text
     plan = response.json()
-    assert [c["city"] for c in plan["cities"]] == ["深圳", "上海", "北京"]
+    assert [c["city"] for c in plan["cities"]] == ["深圳市", "上海市", "北京市"]
     shenzhen, shanghai, beijing = plan["cities"]
     assert shenzhen["score"] == 6 and shenzhen["leads"] == 2
     assert [d["visits"][0]["lead_id"] for d in shenzhen["days"]] == [sz2, sz1]
@@ -228,7 +228,7 @@ def test_trip_plan_groups_ranks_and_schedules(staff, world):
     one_city = staff.get(
         f"/api/taskforces/{tf}/trip-plan", params={"city": "上海", "today": TODAY.isoformat()}
     ).json()
-    assert [c["city"] for c in one_city["cities"]] == ["上海"]
+    assert [c["city"] for c in one_city["cities"]] == ["上海市"]
     assert len(one_city["cities"][0]["days"][0]["visits"]) == 3
     assert staff.get(f"/api/taskforces/{tf}/trip-plan", params={"days": 0}).status_code == 422
     assert staff.get("/api/taskforces/999/trip-plan").status_code == 404

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from crm import places
 from crm.chains.models import Segment
 from crm.companies.models import Company, CompanyTag, Park, Tag
 from crm.companies.schemas import CompanyCreate, normalise_name
@@ -353,8 +354,11 @@ def _fill(company: Company, row: CompanyRow, *, new: bool) -> bool:
     """
     data = row.data
     changed = False
+    stored_as = {"province": places.province_name, "city": places.city_name}
     for name in ("credit_code", "province", "city", "revenue", "employees", "listing"):
         value = getattr(data, name)
+        if name in stored_as:  # 深圳 is the 深圳市 already stored: no change
+            value = stored_as[name](value)
         if value is not None and getattr(company, name) != value:
             setattr(company, name, value)
             changed = True

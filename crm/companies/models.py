@@ -13,8 +13,9 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from crm import places
 from crm.chains.models import Chain, Segment
 from crm.db import Base, VersionedMixin
 
@@ -101,6 +102,9 @@ class Company(VersionedMixin, Base):
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     province: Mapped[str | None] = mapped_column(String(50))
     city: Mapped[str | None] = mapped_column(String(50), index=True)
+    # The city's division code (GB/T 2260) when the data set knows it; a city without one
+    # is kept as typed and flagged (a foreign city, or a spelling to check).
+    city_code: Mapped[str | None] = mapped_column(String(6), index=True)
     is_local: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     park_id: Mapped[int | None] = mapped_column(ForeignKey("park.id"), index=True)
     revenue: Mapped[float | None] = mapped_column(Float)  # 亿元
@@ -113,6 +117,16 @@ class Company(VersionedMixin, Base):
         cascade="all, delete-orphan", order_by="CompanyTag.tag"
     )
     leader_of: Mapped[list[Chain]] = relationship(secondary=chain_leader, order_by=Chain.code)
+
+    @validates("province")
+    def _full_province_name(self, _key: str, value: str | None) -> str | None:
+        return places.province_name(value)
+
+    @validates("city")
+    def _full_city_name(self, _key: str, value: str | None) -> str | None:
+        place = places.city(value)
+        self.city_code = place.code if place else None
+        return place.name if place else None
 
     @property
     def tags(self) -> list[Tag]:

@@ -65,6 +65,10 @@ class CompanyPublic(BaseModel):
     credit_code: str | None
     province: str | None
     city: str | None
+    city_code: str | None = Field(description="administrative division code (GB/T 2260)")
+    place_unrecognised: list[str] = Field(
+        description="province/city fields kept as typed: not found among China's divisions"
+    )
     is_local: bool
     park: str | None
     segments: list[str]

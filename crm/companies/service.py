@@ -3,6 +3,7 @@
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm import places
 from crm.chains import service as chain_service
 from crm.chains.models import Chain, Segment
 from crm.companies import parks
@@ -34,6 +35,8 @@ def public(company: Company) -> CompanyPublic:
         credit_code=company.credit_code,
         province=company.province,
         city=company.city,
+        city_code=company.city_code,
+        place_unrecognised=places.unrecognised(province=company.province, city=company.city),
         is_local=company.is_local,
         park=company.park.name if company.park else None,
         segments=[f"{s.chain.code}:{s.code}" for s in company.segments],
@@ -79,9 +82,9 @@ def list_companies(
             exists().where(CompanyTag.company_id == Company.id, CompanyTag.tag == tag)
         )
     if city:
-        query = query.where(Company.city == city)
+        query = query.where(Company.city.in_(places.city_spellings(city)))
     if province:
-        query = query.where(Company.province == province)
+        query = query.where(Company.province.in_(places.province_spellings(province)))
     if park:
         query = query.where(Company.park.has(name=park))
     return fetch_page(session, query, page)

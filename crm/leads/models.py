@@ -2,8 +2,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Date, Enum, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from crm import places
 from crm.auth.models import User
 from crm.chains.models import Segment
 from crm.companies.models import Company, Park
@@ -131,3 +132,7 @@ class Visit(VersionedMixin, Base):
 
     lead: Mapped[Lead] = relationship()
     task_force: Mapped[TaskForce | None] = relationship()
+
+    @validates("city")
+    def _full_city_name(self, _key: str, value: str | None) -> str | None:
+        return places.city_name(value)

@@ -57,6 +57,12 @@ class StageMove(InputModel):
     specialist: str | None = None
     investment: Annotated[float, Field(ge=0, le=1e9)] | None = None
     park: str | None = None
+    project_name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="the project's name; by default the company and segment"
+    )
+    agreement_type: Literal["framework", "formal"] | None = Field(
+        default=None, description="framework (框架协议) or formal (正式协议, the default)"
+    )
     version: int | None = Field(default=None, description="if given, must be the lead's version")
 
 
@@ -180,4 +186,6 @@ class LeadFilters(InputModel):
     priority: Priority | None = None
     source: Source | None = None
     company_id: int | None = None
+    city: str | None = Field(None, max_length=50, description="the company's city: 深圳 or 深圳市")
+    province: str | None = Field(None, max_length=50, description="the company's province")
     overdue: bool | None = Field(None, description="follow-up date passed")

@@ -6,7 +6,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm import updates
+from crm import places, updates
 from crm.auth import service as auth_service
 from crm.auth.models import User
 from crm.chains import service as chain_service
@@ -162,6 +162,11 @@ def filtered_query(filters: LeadFilters, *, today: date | None = None) -> Select
         query = query.where(Lead.source == f.source)
     if f.company_id is not None:
         query = query.where(Lead.company_id == f.company_id)
+    if f.city:
+        query = query.where(Lead.company.has(Company.city.in_(places.city_spellings(f.city))))
+    if f.province:
+        spellings = places.province_spellings(f.province)
+        query = query.where(Lead.company.has(Company.province.in_(spellings)))
     if f.overdue is not None:
         open_stages = [s for s in PIPELINE if RANK[s] < RANK[Stage.signed]]
         late = (Lead.next_follow_up < (today or date.today())) & Lead.stage.in_(open_stages)

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm import places
 from crm.chains.models import Segment
 from crm.leads.models import RANK, Lead, Priority, Stage, Visit, VisitStatus
 from crm.taskforces.models import TaskForce
@@ -68,9 +69,10 @@ def trip_plan(
     today = today or date.today()
     since = today - timedelta(days=RECENT_DAYS)
     by_city: dict[str, list[tuple[Lead, date | None]]] = defaultdict(list)
+    wanted = set(places.city_spellings(city)) if city else None
     for lead, last_visit in _candidates(session, task_force, since):
         lead_city = lead.company.city or "未知城市"
-        if city is None or lead_city == city:
+        if wanted is None or lead_city in wanted:
             by_city[lead_city].append((lead, last_visit))
     plans = [_city_plan(name, leads, days, per_day) for name, leads in by_city.items()]
     plans.sort(key=lambda p: (-p.score, -p.leads, p.city))

@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm import places
 from crm.errors import NotFound
 from crm.leads import service as lead_service
 from crm.leads.models import RANK, Lead, Stage, Visit, VisitStatus
@@ -79,7 +80,7 @@ def list_visits(
     if status:
         query = query.where(Visit.status == status)
     if city:
-        query = query.where(Visit.city == city)
+        query = query.where(Visit.city.in_(places.city_spellings(city)))
     if date_from:
         query = query.where(Visit.date >= date_from)
     if date_to:

@@ -13,9 +13,9 @@ from crm.leads import service as lead_service
 from crm.leads.models import Lead, Stage
 from crm.leads.schemas import StageMove
 from crm.projects import service as project_service
-from crm.projects.models import Project
+from crm.projects.models import AgreementType, Project
 
-SIGNING_FIELDS = ("specialist", "investment", "park")
+SIGNING_FIELDS = ("specialist", "investment", "park", "project_name", "agreement_type")
 
 
 def move_stage(
@@ -39,7 +39,13 @@ def move_stage(
             raise Invalid(given[0], f"{', '.join(given)}: only a signing move takes these")
     terms = (
         project_service.signing_terms(
-            session, lead, specialist=move.specialist, park=move.park, investment=move.investment
+            session,
+            lead,
+            specialist=move.specialist,
+            park=move.park,
+            investment=move.investment,
+            name=move.project_name,
+            agreement_type=AgreementType(move.agreement_type) if move.agreement_type else None,
         )
         if signing
         else None

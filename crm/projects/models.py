@@ -21,6 +21,7 @@ from crm.auth.models import User
 from crm.companies.models import Park
 from crm.db import Base, UTCDateTime, VersionedMixin, utcnow
 from crm.leads.models import Lead
+from crm.places import InvestorOrigin
 from crm.taskforces.models import TaskForce
 
 
@@ -31,6 +32,11 @@ class IncentiveType(StrEnum):
     loan_interest_subsidy = "loan_interest_subsidy"  # 贷款贴息
     talent = "talent"  # 人才
     other = "other"
+
+
+class AgreementType(StrEnum):
+    framework = "framework"  # 框架协议
+    formal = "formal"  # 正式协议 (合同): what counts as 新签约 by default
 
 
 class CardStatus(StrEnum):
@@ -47,6 +53,18 @@ class Project(VersionedMixin, Base):
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"), unique=True)
     park_id: Mapped[int | None] = mapped_column(ForeignKey("park.id"), index=True)
     specialist_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # What leadership reports count: the project's own name (年产10GWh储能电池项目), the kind
+    # of agreement signed, where the investor comes from, fixed-asset investment and the county.
+    name: Mapped[str | None] = mapped_column(String(200))
+    agreement_type: Mapped[AgreementType] = mapped_column(
+        Enum(AgreementType, native_enum=False, length=16), default=AgreementType.formal
+    )
+    investor_origin: Mapped[InvestorOrigin | None] = mapped_column(
+        Enum(InvestorOrigin, native_enum=False, length=16)
+    )
+    fixed_asset_investment: Mapped[float | None] = mapped_column(Float)  # 万元
+    county: Mapped[str | None] = mapped_column(String(50))  # 区县 of the home city
+    county_code: Mapped[str | None] = mapped_column(String(6), index=True)
     signed_investment: Mapped[float | None] = mapped_column(Float)  # 万元
     jobs_planned: Mapped[int | None] = mapped_column(Integer)
     jobs_created: Mapped[int | None] = mapped_column(Integer)
@@ -119,6 +137,10 @@ class FundingEntry(Base):
     )
     date: Mapped[date] = mapped_column(Date)
     amount: Mapped[float] = mapped_column(Float)  # 万元
+    # Where the money comes from (境外/省外/省内市外/市内); by default the investor's origin.
+    source_region: Mapped[InvestorOrigin | None] = mapped_column(
+        Enum(InvestorOrigin, native_enum=False, length=16)
+    )
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     by: Mapped[str | None] = mapped_column(String(64))

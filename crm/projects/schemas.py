@@ -6,9 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from crm.fields import InputModel, LongText
 from crm.leads.models import Stage
 from crm.leads.schemas import CompanyRef, TaskForceRef
-from crm.projects.models import CardStatus, IncentiveType
+from crm.places import InvestorOrigin
+from crm.projects.models import AgreementType, CardStatus, IncentiveType
 
 Money = Annotated[float, Field(ge=0, le=1e9, description="万元")]
+ProjectName = Annotated[str, Field(min_length=1, max_length=200)]
 Jobs = Annotated[int, Field(ge=0, le=10_000_000)]
 # Web links or paths inside the application; no javascript: or data: URLs in pages.
 Link = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^(https?://|/)\S+$")]
@@ -41,6 +43,18 @@ class ProjectUpdate(InputModel):
         default=None, description="why the specialist changes; kept in the history"
     )
     park: Annotated[str, Field(max_length=100)] | None = Field(default=None, description="name")
+    name: ProjectName | None = Field(default=None, description="e.g. 年产10GWh储能电池项目")
+    agreement_type: AgreementType | None = Field(
+        default=None, description="framework (框架协议) or formal (正式协议): only formal is 新签约"
+    )
+    investor_origin: InvestorOrigin | None = Field(
+        default=None,
+        description="境外 overseas, 省外 other_province, 省内市外 other_city, 市内 local",
+    )
+    fixed_asset_investment: Money | None = Field(default=None, description="固定资产投资, 万元")
+    county: Annotated[str, Field(max_length=50)] | None = Field(
+        default=None, description="区县 of the home city where the project lands: 江油 or 江油市"
+    )
     signed_investment: Money | None = None
     jobs_planned: Jobs | None = None
     jobs_created: Jobs | None = None
@@ -58,6 +72,9 @@ class FundingCreate(InputModel):
 
     date: dt.date
     amount: Annotated[float, Field(gt=0, le=1e9, description="万元")]
+    source_region: InvestorOrigin | None = Field(
+        default=None, description="where the money comes from; by default the investor's origin"
+    )
     note: LongText | None = None
 
 
@@ -65,6 +82,7 @@ class FundingPublic(BaseModel):
     id: int
     date: dt.date
     amount: float
+    source_region: InvestorOrigin | None
     note: str | None
     by: str | None
     at: dt.datetime
@@ -171,6 +189,12 @@ class ProjectPublic(BaseModel):
     park: str | None
     stage: Stage = Field(description="the lead's stage")
     specialist: str
+    name: str | None
+    agreement_type: AgreementType
+    investor_origin: InvestorOrigin | None
+    fixed_asset_investment: float | None
+    county: str | None
+    county_code: str | None
     signed_investment: float | None
     investment_in_place: float
     jobs_planned: int | None
@@ -196,3 +220,13 @@ class ProjectDetail(ProjectPublic):
     specialist_history: list[SpecialistChangePublic]
     funding: list[FundingPublic]
     policy: PolicyPublic
+
+
+class Division(BaseModel):
+    code: str = Field(description="administrative division code (GB/T 2260)")
+    name: str
+
+
+class HomeCounties(BaseModel):
+    city: Division = Field(description="the city the bureau serves (settings)")
+    counties: list[Division]

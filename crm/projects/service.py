@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, selectinload
 
-from crm import updates
+from crm import places, updates
 from crm.auth import service as auth_service
 from crm.auth.models import Role, User
 from crm.chains.models import Chain, Segment
@@ -17,13 +17,23 @@ from crm.errors import Conflict, Invalid, NotFound
 from crm.leads.models import RANK, Lead, Stage
 from crm.leads.schemas import CompanyRef, TaskForceRef
 from crm.listing import Page, contains, fetch_page
+from crm.places import InvestorOrigin
 from crm.projects import greencards
 from crm.projects import policy as policy_service
-from crm.projects.models import CardStatus, FundingEntry, GreenCard, Project, SpecialistChange
+from crm.projects.models import (
+    AgreementType,
+    CardStatus,
+    FundingEntry,
+    GreenCard,
+    Project,
+    SpecialistChange,
+)
 from crm.projects.schemas import (
     Assessment,
+    Division,
     FundingCreate,
     FundingPublic,
+    HomeCounties,
     PlanningLink,
     ProjectDetail,
     ProjectPublic,
@@ -62,6 +72,8 @@ class SigningTerms:
     specialist: User
     park: Park | None
     investment: float | None
+    name: str | None = None
+    agreement_type: AgreementType = AgreementType.formal
 
 
 def get(session: Session, project_id: int) -> Project:
@@ -106,9 +118,12 @@ def signing_terms(
     specialist: str | None,
     park: str | None,
     investment: float | None,
+    name: str | None = None,
+    agreement_type: AgreementType | None = None,
 ) -> SigningTerms:
     """Check what signing ``lead`` needs; the signed investment defaults to the expected one,
-    the park to the lead's intended park."""
+    the park to the lead's intended park, the agreement to a formal one (a framework
+    agreement is said so)."""
     if not specialist:
         raise Invalid(
             "specialist", "signing needs a specialist (项目专员): a user whose role is specialist"
@@ -117,6 +132,8 @@ def signing_terms(
         specialist=require_specialist(session, specialist),
         park=park_service.require(session, park) if park else lead.park,
         investment=investment if investment is not None else lead.expected_investment,
+        name=name,
+        agreement_type=agreement_type or AgreementType.formal,
     )
 
 
@@ -133,6 +150,9 @@ def create_for_signed_lead(
         park=terms.park,
         specialist=terms.specialist,
         signed_investment=terms.investment,
+        name=terms.name or default_name(lead),
+        agreement_type=terms.agreement_type,
+        investor_origin=derived_origin(lead.company),
         jobs_planned=lead.expected_jobs,
         signed_on=local_date(now),
         planning_links=[],
@@ -144,6 +164,19 @@ def create_for_signed_lead(
     session.flush()
     greencards.issue(session, project, now=now, task_force=lead.task_force)
     return project
+
+
+def default_name(lead: Lead) -> str:
+    """A project's name until someone gives it one: the company and the segment it fills."""
+    return f"{lead.company.name}{lead.segment.name}项目"[:200]
+
+
+def derived_origin(company: Company) -> InvestorOrigin | None:
+    """Where the investor comes from (境外/省外/省内市外/市内), from the company's place seen
+    from the home city; None when its place is not known well enough."""
+    return places.investor_origin(
+        province_text=company.province, city_text=company.city, is_local=company.is_local
+    )
 
 
 def record_milestone(project: Project, stage: Stage, *, now: datetime) -> None:
@@ -171,7 +204,7 @@ def update(
 ) -> Project:
     check_version(project, data.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version", "specialist_reason"})
-    refuse_nulls(changes, "specialist", "signed_on", "planning_links")
+    refuse_nulls(changes, "specialist", "signed_on", "planning_links", "agreement_type")
     for stage in (Stage.started, Stage.producing):
         field = MILESTONES[stage]
         if field in changes and (changes[field] is None or getattr(project, field) is None):
@@ -188,6 +221,8 @@ def update(
         if "park" in changes:
             name = changes.pop("park")
             project.park = park_service.require(session, name) if name else None
+        if "county" in changes:
+            _set_county(project, changes.pop("county"))
         if "assessment" in changes:
             _set_assessment(project, data.assessment)
             changes.pop("assessment")
@@ -222,6 +257,23 @@ def _change_specialist(
     project.specialist = specialist
 
 
+def home_counties() -> HomeCounties:
+    city = places.home_city()
+    return HomeCounties(
+        city=Division(code=city.code, name=city.name),
+        counties=[Division(code=c.code, name=c.name) for c in places.home_counties()],
+    )
+
+
+def _set_county(project: Project, text: str | None) -> None:
+    county = places.home_county(text)
+    if text and county is None:
+        names = "、".join(c.name for c in places.home_counties())
+        raise Invalid("county", f"'{text}' is not a county of {places.home_city().name}: {names}")
+    project.county = county.name if county else None
+    project.county_code = county.code if county else None
+
+
 def _set_assessment(project: Project, assessment: Assessment | None) -> None:
     project.assessment_org = assessment.organisation if assessment else None
     project.assessment_date = assessment.date if assessment else None
@@ -234,7 +286,14 @@ def add_funding(
 ) -> FundingEntry:
     if data.date > local_date(now):
         raise Invalid("date", "funding in place cannot be dated in the future")
-    entry = FundingEntry(date=data.date, amount=data.amount, note=data.note, by=by, at=now)
+    entry = FundingEntry(
+        date=data.date,
+        amount=data.amount,
+        source_region=data.source_region or project.investor_origin,
+        note=data.note,
+        by=by,
+        at=now,
+    )
     project.funding.append(entry)
     session.flush()
     return entry
@@ -266,6 +325,9 @@ def list_projects(
     signed_to: date | None = None,
     card_status: CardStatus | None = None,
     company_id: int | None = None,
+    agreement_type: AgreementType | None = None,
+    investor_origin: InvestorOrigin | None = None,
+    county: str | None = None,
     only: ColumnElement[bool] | None = None,
     sort: str = "-signed_on",
 ) -> tuple[list[Project], int]:
@@ -294,8 +356,27 @@ def list_projects(
         query = query.where(Project.signed_on <= signed_to)
     if card_status:
         query = query.where(Project.green_card.has(GreenCard.status == card_status))
+    query = _report_filters(query, agreement_type, investor_origin, county)
     query = query.options(*_LOAD).order_by(*_ordering(sort))
     return fetch_page(session, query, page)
+
+
+def _report_filters(
+    query: Select,
+    agreement_type: AgreementType | None,
+    investor_origin: InvestorOrigin | None,
+    county: str | None,
+) -> Select:
+    if agreement_type:
+        query = query.where(Project.agreement_type == agreement_type)
+    if investor_origin:
+        query = query.where(Project.investor_origin == investor_origin)
+    if county:
+        known = places.home_county(county)
+        query = query.where(
+            Project.county_code == known.code if known else Project.county == county
+        )
+    return query
 
 
 # The columns a project list may be sorted by.
@@ -330,7 +411,15 @@ def detail(project: Project) -> ProjectDetail:
             for change in project.specialist_history
         ],
         funding=[
-            FundingPublic(id=e.id, date=e.date, amount=e.amount, note=e.note, by=e.by, at=e.at)
+            FundingPublic(
+                id=e.id,
+                date=e.date,
+                amount=e.amount,
+                source_region=e.source_region,
+                note=e.note,
+                by=e.by,
+                at=e.at,
+            )
             for e in project.funding
         ],
         policy=policy_service.public(project),
@@ -364,6 +453,12 @@ def _public_fields(project: Project) -> dict:
         "park": project.park.name if project.park else None,
         "stage": lead.stage,
         "specialist": project.specialist.username,
+        "name": project.name,
+        "agreement_type": project.agreement_type,
+        "investor_origin": project.investor_origin,
+        "fixed_asset_investment": project.fixed_asset_investment,
+        "county": project.county,
+        "county_code": project.county_code,
         "signed_investment": project.signed_investment,
         "investment_in_place": investment_in_place(project),
         "jobs_planned": project.jobs_planned,

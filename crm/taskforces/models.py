@@ -1,8 +1,9 @@
 from enum import StrEnum
 
 from sqlalchemy import Column, Enum, ForeignKey, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from crm import places
 from crm.auth.models import User
 from crm.chains.models import Chain
 from crm.db import Base, VersionedMixin
@@ -46,6 +47,10 @@ class TaskForce(VersionedMixin, Base):
     focus_chains: Mapped[list[Chain]] = relationship(
         secondary=task_force_chain, order_by=Chain.code
     )
+
+    @validates("base_city")
+    def _full_city_name(self, _key: str, value: str | None) -> str | None:
+        return places.city_name(value)
 
     @property
     def audit_label(self) -> str:

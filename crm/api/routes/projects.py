@@ -8,15 +8,17 @@ from crm.api.records import MineProjects, WritableProject
 from crm.auth import policy
 from crm.leads.models import Stage
 from crm.listing import ListResult
+from crm.places import InvestorOrigin
 from crm.projects import greencards
 from crm.projects import policy as policy_service
 from crm.projects import service as project_service
-from crm.projects.models import CardStatus
+from crm.projects.models import AgreementType, CardStatus
 from crm.projects.schemas import (
     FundingCreate,
     FundingRecorded,
     GreenCardPublic,
     GreenCardUpdate,
+    HomeCounties,
     IncentivePatch,
     PolicyPublic,
     PolicyPut,
@@ -42,6 +44,9 @@ def list_projects(
     signed_from: Annotated[date | None, Query(description="signed on or after")] = None,
     signed_to: Annotated[date | None, Query(description="signed on or before")] = None,
     card_status: CardStatus | None = None,
+    agreement_type: AgreementType | None = None,
+    investor_origin: InvestorOrigin | None = None,
+    county: Annotated[str | None, Query(max_length=50, description="江油 or 江油市")] = None,
 ):
     """Signed projects, newest signing first."""
     items, total = project_service.list_projects(
@@ -56,9 +61,18 @@ def list_projects(
         signed_from=signed_from,
         signed_to=signed_to,
         card_status=card_status,
+        agreement_type=agreement_type,
+        investor_origin=investor_origin,
+        county=county,
         only=mine,
     )
     return {"items": [project_service.public(p) for p in items], "total": total}
+
+
+@router.get("/counties", response_model=HomeCounties)
+def home_counties():
+    """The counties (区县) a project can land in: those of the city the bureau serves."""
+    return project_service.home_counties()
 
 
 @router.get("/{project_id}", response_model=ProjectDetail)
@@ -95,6 +109,7 @@ def add_funding(
         id=entry.id,
         date=entry.date,
         amount=entry.amount,
+        source_region=entry.source_region,
         note=entry.note,
         by=entry.by,
         at=entry.at,

@@ -27,7 +27,7 @@ router = APIRouter()
 
 # The fields of the edit form; an emptied one clears the value.
 CLEARABLE = ("owner", "park", "expected_investment", "expected_jobs", "next_follow_up", "notes")
-SIGNING_FIELDS = ("specialist", "investment", "park")
+SIGNING_FIELDS = ("specialist", "investment", "park", "project_name", "agreement_type")
 SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 
