@@ -1,15 +1,27 @@
-"""Shared list helpers: every list endpoint takes limit/offset and returns the total."""
+"""Shared list helpers: every list endpoint takes limit/offset and returns the total.
 
+Big lists (leads, companies) page in two steps: the page's ids first (a narrow query an index
+answers, however deep the offset), then those rows with what they show. Their totals are exact
+up to ``EXACT_COUNT_LIMIT`` matching rows; past that, PostgreSQL's planner estimate is given
+instead and the response says so (``total_exact: false``), so a count never costs more than the
+page itself. SQLite (small deployments) always counts exactly.
+"""
+
+import json
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, func, select
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 T = TypeVar("T")
 
 MAX_LIMIT = 1000
+# Count exactly up to this many matching rows; beyond, estimate (PostgreSQL).
+EXACT_COUNT_LIMIT = 10_000
 
 
 class Page(BaseModel):
@@ -27,6 +39,20 @@ def page_params(
 class ListResult(BaseModel, Generic[T]):
     items: list[T]
     total: int
+    total_exact: bool = Field(
+        True, description="false: more rows match than are counted exactly; total is an estimate"
+    )
+
+
+class Total(int):
+    """A list's total, and whether it was counted (``exact``) or estimated."""
+
+    exact: bool
+
+    def __new__(cls, value: int, *, exact: bool = True) -> "Total":
+        total = super().__new__(cls, value)
+        total.exact = exact
+        return total
 
 
 def fetch_page(session: Session, query: Select[Any], page: Page) -> tuple[list[Any], int]:
@@ -36,7 +62,69 @@ def fetch_page(session: Session, query: Select[Any], page: Page) -> tuple[list[A
     return items, total or 0
 
 
+def fetch_page_by_ids(
+    session: Session,
+    query: Select[Any],
+    page: Page,
+    *,
+    entity: Any,
+    options: Sequence[ORMOption] = (),
+) -> tuple[list[Any], Total]:
+    """One page of ``query`` (a filtered, ordered ``select(entity)``): the page's ids first,
+    then those rows with ``options``, in the query's order; and the total (see the module)."""
+    id_column = entity.id
+    ids = list(
+        session.scalars(
+            query.with_only_columns(id_column, maintain_column_froms=True)
+            .limit(page.limit)
+            .offset(page.offset)
+        )
+    )
+    if not ids:
+        rows: list[Any] = []
+    else:
+        loaded = session.scalars(select(entity).where(id_column.in_(ids)).options(*options))
+        by_id = {row.id: row for row in loaded.unique()}
+        rows = [by_id[i] for i in ids if i in by_id]
+    if len(ids) < page.limit and (ids or page.offset == 0):
+        return rows, Total(page.offset + len(ids))  # the last page: the total is known
+    return rows, count_total(session, query)
+
+
+def count_total(session: Session, query: Select[Any]) -> Total:
+    """Exact up to ``EXACT_COUNT_LIMIT`` rows; past it, the planner's estimate on PostgreSQL."""
+    matching = query.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
+    capped = matching.limit(EXACT_COUNT_LIMIT + 1).subquery()
+    counted = session.scalar(select(func.count()).select_from(capped)) or 0
+    if counted <= EXACT_COUNT_LIMIT:
+        return Total(counted)
+    if session.get_bind().dialect.name != "postgresql":
+        exact = session.scalar(select(func.count()).select_from(matching.subquery()))
+        return Total(exact or 0)
+    estimate = _planner_rows(session, matching)
+    return Total(max(estimate, counted), exact=False)
+
+
+def _planner_rows(session: Session, query: Select[Any]) -> int:
+    """How many rows PostgreSQL's planner expects ``query`` to return (EXPLAIN, not run)."""
+    compiled = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {compiled}")
+        plan = cursor.fetchone()[0]
+    finally:
+        cursor.close()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 def contains(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
     """Case-insensitive "column contains text", with LIKE's wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
+    return column.ilike(f"%{escape_like(text)}%", escape="\\")
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

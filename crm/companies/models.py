@@ -13,7 +13,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from crm.chains.models import Chain, Segment
 from crm.db import Base, VersionedMixin
@@ -98,6 +98,8 @@ class Company(VersionedMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     # The name folded for duplicate detection (width, case, spaces): see ``normalise_name``.
     name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # Full pinyin and initials of the name, for search (crm.companies.search); set with the name.
+    name_pinyin: Mapped[str] = mapped_column(Text, default="", server_default="")
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     province: Mapped[str | None] = mapped_column(String(50))
     city: Mapped[str | None] = mapped_column(String(50), index=True)
@@ -113,6 +115,13 @@ class Company(VersionedMixin, Base):
         cascade="all, delete-orphan", order_by="CompanyTag.tag"
     )
     leader_of: Mapped[list[Chain]] = relationship(secondary=chain_leader, order_by=Chain.code)
+
+    @validates("name")
+    def _set_name_pinyin(self, _key: str, name: str) -> str:
+        from crm.companies.search import name_pinyin  # search imports this module
+
+        self.name_pinyin = name_pinyin(name)
+        return name
 
     @property
     def tags(self) -> list[Tag]:

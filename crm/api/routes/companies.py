@@ -17,7 +17,10 @@ router = APIRouter(tags=["companies"])
 def list_companies(
     session: DbSession,
     page: PageParams,
-    q: Annotated[str | None, Query(description="text in the name, or a credit code")] = None,
+    q: Annotated[
+        str | None,
+        Query(description="text in the name, its pinyin or initials (qdzh), or a credit code"),
+    ] = None,
     is_local: bool | None = None,
     chain: Annotated[str | None, Query(description="chain code")] = None,
     segment: Annotated[str | None, Query(description="'chain:segment'")] = None,
@@ -38,7 +41,8 @@ def list_companies(
         province=province,
         park=park,
     )
-    return {"items": [company_service.public(c) for c in companies], "total": total}
+    items = [company_service.public(c) for c in companies]
+    return {"items": items, "total": total, "total_exact": total.exact}
 
 
 @router.post("/companies", response_model=CompanyPublic, status_code=201)

@@ -46,12 +46,18 @@ def list_leads(
     mine: MineLeads,
     sort: Annotated[str, Query(description="field, '-' for descending")] = "-id",
 ):
+    """A page of leads; ``total`` is exact up to 10,000 matching leads, estimated past that
+    on PostgreSQL (``total_exact: false``)."""
     today = local_date(now)
     leads, total = lead_service.list_leads(
         session, page=page, filters=filters, sort=sort, today=today, only=mine
     )
     items = [lead_service.public(lead, today=today) for lead in leads]
-    return {"items": _with_project_ids(session, items), "total": total}
+    return {
+        "items": _with_project_ids(session, items),
+        "total": total,
+        "total_exact": total.exact,
+    }
 
 
 @router.post("", response_model=LeadCreated, status_code=201)
