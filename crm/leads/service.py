@@ -135,7 +135,7 @@ def list_leads(
     query = filtered_query(filters, today=today)
     if only is not None:
         query = query.where(only)
-    query = query.order_by(*_ordering(sort))
+    query = query.order_by(*ordering(sort))
     return fetch_page_by_ids(session, query, page, entity=Lead, options=_LOAD)
 
 
@@ -171,7 +171,7 @@ def filtered_query(filters: LeadFilters, *, today: date | None = None) -> Select
     return query
 
 
-def _ordering(sort: str) -> list:
+def ordering(sort: str) -> list:
     """``field`` or ``-field``, then the id the same way (so one index serves both ways);
     NULLS LAST only where nulls can occur, so the primary key's index serves ``-id``."""
     descending = sort.startswith("-")

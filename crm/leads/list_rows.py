@@ -1,0 +1,124 @@
+"""The lead list as the API answers it, read as plain rows: the same filters, order, paging
+and total as ``service.list_leads`` (which pages keep using: they need the ORM objects), but
+the page's leads come in one joined SELECT of just the columns a ``LeadPublic`` shows, with no
+ORM objects built. At 50 rows that is most of a request's CPU."""
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from crm.auth.models import User
+from crm.chains.models import Chain, Segment
+from crm.companies.models import Company
+from crm.leads import service
+from crm.leads.models import PIPELINE, Lead
+from crm.leads.schemas import CompanyRef, LeadFilters, LeadPublic, TaskForceRef
+from crm.listing import Page, Total, count_total, page_ids
+from crm.taskforces.models import TaskForce
+
+_LEAD_COLUMNS = (
+    Lead.id,
+    Lead.stage,
+    Lead.left_stage,
+    Lead.halt_reason,
+    Lead.highest_rank,
+    Lead.stage_changed_at,
+    Lead.priority,
+    Lead.source,
+    Lead.expected_investment,
+    Lead.expected_jobs,
+    Lead.next_follow_up,
+    Lead.notes,
+    Lead.version,
+    Lead.created_at,
+    Lead.updated_at,
+)
+
+
+def public_page(
+    session: Session,
+    *,
+    page: Page,
+    filters: LeadFilters,
+    sort: str = "-id",
+    today: date,
+    only: ColumnElement[bool] | None = None,
+) -> tuple[list[LeadPublic], Total]:
+    """A page of the lead list as ``LeadPublic`` (``project_id`` filled) and its total."""
+    query = service.filtered_query(filters, today=today)
+    if only is not None:
+        query = query.where(only)
+    query = query.order_by(*service.ordering(sort))
+    ids = page_ids(session, query, Lead.id, page)
+    if len(ids) < page.limit and (ids or page.offset == 0):
+        total = Total(page.offset + len(ids))
+    else:
+        total = count_total(session, query)
+    return _public_rows(session, ids, today), total
+
+
+def _public_rows(session: Session, ids: list[int], today: date) -> list[LeadPublic]:
+    if not ids:
+        return []
+    from crm.projects.models import Project  # projects build on leads
+
+    rows = session.execute(
+        select(
+            *_LEAD_COLUMNS,
+            Company.id.label("company_id"),
+            Company.name.label("company_name"),
+            Company.city,
+            Company.province,
+            Segment.code.label("segment_code"),
+            Chain.code.label("chain_code"),
+            TaskForce.id.label("task_force_id"),
+            TaskForce.name.label("task_force_name"),
+            User.username,
+            Project.id.label("project_id"),
+        )
+        .join(Company, Company.id == Lead.company_id)
+        .join(Segment, Segment.id == Lead.segment_id)
+        .join(Chain, Chain.id == Segment.chain_id)
+        .outerjoin(TaskForce, TaskForce.id == Lead.task_force_id)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .outerjoin(Project, Project.lead_id == Lead.id)
+        .where(Lead.id.in_(ids))
+    )
+    by_id = {row.id: _public(row, today) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _public(row, today: date) -> LeadPublic:
+    # model_construct: the values come typed from the database; validating them again per
+    # row would cost more than reading them.
+    return LeadPublic.model_construct(
+        id=row.id,
+        company=CompanyRef.model_construct(
+            id=row.company_id, name=row.company_name, city=row.city, province=row.province
+        ),
+        segment=f"{row.chain_code}:{row.segment_code}",
+        chain=row.chain_code,
+        task_force=TaskForceRef.model_construct(id=row.task_force_id, name=row.task_force_name)
+        if row.task_force_id is not None
+        else None,
+        owner=row.username,
+        stage=row.stage,
+        left_stage=row.left_stage,
+        halt_reason=row.halt_reason,
+        highest_stage=PIPELINE[row.highest_rank],
+        stage_changed_at=row.stage_changed_at,
+        priority=row.priority,
+        source=row.source,
+        expected_investment=row.expected_investment,
+        expected_jobs=row.expected_jobs,
+        next_follow_up=row.next_follow_up,
+        follow_up_overdue=bool(
+            row.next_follow_up and row.next_follow_up < today and service.is_open(row)
+        ),
+        notes=row.notes,
+        project_id=row.project_id,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
