@@ -80,9 +80,7 @@ def fetch_page_by_ids(
         loaded = session.scalars(select(entity).where(id_column.in_(ids)).options(*options))
         by_id = {row.id: row for row in loaded.unique()}
         rows = [by_id[i] for i in ids if i in by_id]
-    if len(ids) < page.limit and (ids or page.offset == 0):
-        return rows, Total(page.offset + len(ids))  # the last page: the total is known
-    return rows, count_total(session, query)
+    return rows, page_total(session, query, page, len(ids), None)
 
 
 def page_ids(session: Session, query: Select[Any], id_column: Any, page: Page) -> list[int]:
@@ -103,31 +101,57 @@ def json_list(items: Sequence[BaseModel], total: int) -> Response:
     return Response(body, media_type="application/json")
 
 
-def count_total(session: Session, query: Select[Any]) -> Total:
-    """Exact up to ``EXACT_COUNT_LIMIT`` rows; past it, the planner's estimate on PostgreSQL."""
+def page_ids_subquery(query: Select[Any], id_column: Any, page: Page) -> Select[Any]:
+    """The ids of one page, as a subquery: ``WHERE id IN (...)`` reads a page in one statement."""
+    narrow = query.with_only_columns(id_column, maintain_column_froms=True).correlate(None)
+    return narrow.limit(page.limit).offset(page.offset)
+
+
+def capped_count(query: Select[Any]) -> Any:
+    """A scalar subquery counting ``query``'s rows up to one past ``EXACT_COUNT_LIMIT``; in a
+    page's SELECT it runs once (it is not correlated), saving a round trip."""
     matching = query.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
     capped = matching.limit(EXACT_COUNT_LIMIT + 1).subquery()
-    counted = session.scalar(select(func.count()).select_from(capped)) or 0
+    return select(func.count()).select_from(capped).correlate(None).scalar_subquery()
+
+
+def page_total(
+    session: Session, query: Select[Any], page: Page, on_page: int, counted: int | None
+) -> Total:
+    """The total of a page of ``on_page`` rows whose SELECT also gave ``capped_count``
+    (``counted``; None when no row came back to carry it)."""
+    if on_page < page.limit and (on_page or page.offset == 0):
+        return Total(page.offset + on_page)  # the last page: the total is known
+    if counted is None:
+        return count_total(session, query)
+    return _total_from(session, query, counted)
+
+
+def count_total(session: Session, query: Select[Any]) -> Total:
+    """Exact up to ``EXACT_COUNT_LIMIT`` rows; past it, the planner's estimate on PostgreSQL."""
+    return _total_from(session, query, session.scalar(select(capped_count(query))) or 0)
+
+
+def _total_from(session: Session, query: Select[Any], counted: int) -> Total:
     if counted <= EXACT_COUNT_LIMIT:
         return Total(counted)
+    matching = query.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)
     if session.get_bind().dialect.name != "postgresql":
         exact = session.scalar(select(func.count()).select_from(matching.subquery()))
         return Total(exact or 0)
-    estimate = _planner_rows(session, matching)
-    return Total(max(estimate, counted), exact=False)
+    return Total(max(_planner_rows(session, matching), counted), exact=False)
 
 
 def _planner_rows(session: Session, query: Select[Any]) -> int:
     """How many rows PostgreSQL's planner expects ``query`` to return (EXPLAIN, not run)."""
     compiled = query.compile(
-        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
     )
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {compiled}")
-        plan = cursor.fetchone()[0]
-    finally:
-        cursor.close()
+    plan = (
+        session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar()
+    )
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])

@@ -61,6 +61,31 @@ def list_companies(
     park: str | None = None,
 ) -> tuple[list[Company], Total]:
     """``q``: text in the name, its pinyin or initials, or a credit code (crm.companies.search)."""
+    query = filtered_query(
+        q=q,
+        is_local=is_local,
+        chain=chain,
+        segment=segment,
+        tag=tag,
+        city=city,
+        province=province,
+        park=park,
+    )
+    return fetch_page_by_ids(session, query, page, entity=Company, options=_LOAD)
+
+
+def filtered_query(
+    *,
+    q: str | None = None,
+    is_local: bool | None = None,
+    chain: str | None = None,
+    segment: str | None = None,
+    tag: Tag | None = None,
+    city: str | None = None,
+    province: str | None = None,
+    park: str | None = None,
+) -> Select:
+    """The companies the list's filters select, in id order."""
     query: Select = select(Company).order_by(Company.id)
     if q and q.strip():
         query = query.where(name_matches(q))
@@ -86,7 +111,7 @@ def list_companies(
         query = query.where(Company.province == province)
     if park:
         query = query.where(Company.park.has(name=park))
-    return fetch_page_by_ids(session, query, page, entity=Company, options=_LOAD)
+    return query
 
 
 def create(session: Session, data: CompanyCreate) -> Company:

@@ -4,11 +4,12 @@ from fastapi import APIRouter, Query, Response
 
 from crm.api.deps import DbSession, PageParams
 from crm.chains import service as chain_service
+from crm.companies import list_rows as company_list_rows
 from crm.companies import service as company_service
 from crm.companies.models import Tag
 from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate
 from crm.leads import service as lead_service
-from crm.listing import ListResult
+from crm.listing import ListResult, json_list
 
 router = APIRouter(tags=["companies"])
 
@@ -29,7 +30,7 @@ def list_companies(
     province: str | None = None,
     park: Annotated[str | None, Query(description="park name")] = None,
 ):
-    companies, total = company_service.list_companies(
+    companies, total = company_list_rows.public_page(
         session,
         page=page,
         q=q,
@@ -41,8 +42,7 @@ def list_companies(
         province=province,
         park=park,
     )
-    items = [company_service.public(c) for c in companies]
-    return {"items": items, "total": total, "total_exact": total.exact}
+    return json_list(companies, total)
 
 
 @router.post("/companies", response_model=CompanyPublic, status_code=201)

@@ -1,0 +1,96 @@
+"""The company list as the API answers it, read as plain rows (the pages keep using
+``service.list_companies`` and its ORM objects): one SELECT for the page's companies and the
+capped count (crm.listing), one for their segments, tags and chains led together; no ORM
+objects built."""
+
+from collections import defaultdict
+
+from sqlalchemy import Select, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from crm.chains.models import Chain, Segment
+from crm.companies import service
+from crm.companies.models import (
+    Company,
+    CompanyTag,
+    Park,
+    Tag,
+    chain_leader,
+    company_segment,
+)
+from crm.companies.schemas import CompanyPublic
+from crm.listing import Page, Total, capped_count, page_ids_subquery, page_total
+
+_COLUMNS = (
+    Company.id,
+    Company.name,
+    Company.credit_code,
+    Company.province,
+    Company.city,
+    Company.is_local,
+    Park.name.label("park"),
+    Company.revenue,
+    Company.employees,
+    Company.listing,
+    Company.version,
+)
+
+
+def public_page(session: Session, *, page: Page, **filters) -> tuple[list[CompanyPublic], Total]:
+    """A page of ``service.filtered_query(**filters)`` as ``CompanyPublic``, and its total."""
+    query = service.filtered_query(**filters)
+    rows = list(
+        session.execute(
+            select(*_COLUMNS, capped_count(query).label("capped_total"))
+            .outerjoin(Park, Park.id == Company.park_id)
+            .where(Company.id.in_(page_ids_subquery(query, Company.id, page)))
+            .order_by(Company.id)
+        )
+    )
+    counted = rows[0].capped_total if rows else None
+    total = page_total(session, query, page, len(rows), counted)
+    lists = _lists_of(session, [row.id for row in rows])
+    items = [
+        CompanyPublic.model_construct(
+            **{key: getattr(row, key) for key in row._fields if key != "capped_total"},
+            segments=lists["segment"][row.id],
+            tags=lists["tag"][row.id],
+            leader_of=lists["leader"][row.id],
+        )
+        for row in rows
+    ]
+    return items, total
+
+
+def _lists_of(session: Session, ids: list[int]) -> dict[str, defaultdict]:
+    """``{"segment" | "tag" | "leader": {company id: [values in order]}}``, one statement."""
+    lists: dict[str, defaultdict] = {key: defaultdict(list) for key in ("segment", "tag", "leader")}
+    if not ids:
+        return lists
+    for kind, company_id, value, _ in session.execute(_lists_select(ids)):
+        lists[kind][company_id].append(Tag(value) if kind == "tag" else value)
+    return lists
+
+
+def _lists_select(ids: list[int]) -> Select:
+    segments = (
+        select(
+            literal("segment").label("kind"),
+            company_segment.c.company_id,
+            (Chain.code + ":" + Segment.code).label("value"),
+            Segment.id.label("position"),
+        )
+        .join(Segment, Segment.id == company_segment.c.segment_id)
+        .join(Chain, Chain.id == Segment.chain_id)
+        .where(company_segment.c.company_id.in_(ids))
+    )
+    tags = select(literal("tag"), CompanyTag.company_id, CompanyTag.tag, literal(0)).where(
+        CompanyTag.company_id.in_(ids)
+    )
+    leaders = (
+        select(literal("leader"), chain_leader.c.company_id, Chain.code, literal(0))
+        .join(Chain, Chain.id == chain_leader.c.chain_id)
+        .where(chain_leader.c.company_id.in_(ids))
+    )
+    union = union_all(segments, tags, leaders).subquery()
+    return select(union).order_by(union.c.kind, union.c.position, union.c.value)
