@@ -108,14 +108,15 @@ def ms(seconds: float) -> str:
 
 def report(plan, counts: dict[str, int]) -> None:
     print(
-        f"\n| {'measurement':<38} | endpoint ms | twin ms | ratio | endpoint CPU ms | twin |"
+        f"\n| {'measurement':<38} | endpoint ms | twin ms | ratio | CPU ms endpoint / twin | twin |"
         "\n|---|---:|---:|---:|---:|---|"
     )
     for m in plan:
         print(
             f"| {m.name:<38} | {ms(statistics.median(m.endpoint_s)):>11} "
             f"| {ms(statistics.median(m.twin_s)):>7} | {m.ratio:>5.2f} "
-            f"| {ms(statistics.median(m.endpoint_cpu)):>15} | {m.twin_label} |"
+            f"| {ms(statistics.median(m.endpoint_cpu))} / {ms(statistics.median(m.twin_cpu))} "
+            f"| {m.twin_label} |"
         )
     throughput = plan[-1]
     print(f"\nthroughput: endpoint / bare endpoint = {1 / throughput.ratio:.2f}")
