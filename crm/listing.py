@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Response
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
@@ -89,16 +90,12 @@ def page_ids(session: Session, query: Select[Any], id_column: Any, page: Page) -
     return list(session.scalars(narrow.limit(page.limit).offset(page.offset)))
 
 
-def json_list(items: Sequence[BaseModel], total: int) -> Response:
-    """``{items, total, total_exact}`` serialised once by pydantic, skipping FastAPI's
-    second validation of a response it would only rebuild (the route keeps its
-    ``response_model`` for the OpenAPI document)."""
-    exact = getattr(total, "exact", True)
-    parts = [item.model_dump_json() for item in items]
-    body = (
-        f'{{"items":[{",".join(parts)}],"total":{int(total)},"total_exact":{str(exact).lower()}}}'
-    )
-    return Response(body, media_type="application/json")
+def json_list(items: Sequence[BaseModel | dict], total: int) -> Response:
+    """``{items, total, total_exact}`` serialised once by pydantic-core (models or dicts shaped
+    as the route's response model), skipping FastAPI's second validation of a response it
+    would only rebuild; the route keeps its ``response_model`` for the OpenAPI document."""
+    body = {"items": items, "total": int(total), "total_exact": getattr(total, "exact", True)}
+    return Response(to_json(body), media_type="application/json")
 
 
 def page_ids_subquery(query: Select[Any], id_column: Any, page: Page) -> Select[Any]:

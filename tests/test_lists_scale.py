@@ -154,3 +154,40 @@ def test_the_migration_fills_pinyin_of_existing_companies(tmp_path):
         pinyin = connection.execute(sa.text("SELECT name_pinyin FROM company")).scalar_one()
     engine.dispose()
     assert pinyin == "qingdaozhuohua qdzh"
+
+
+def test_list_items_read_the_same_as_the_records(staff, login):
+    """The lists read plain rows; each item must say what the record's own page says."""
+    login("leader", "chen")
+    assert staff.post("/api/chains", json=chain_file()).status_code == 201
+    task_force = staff.post(
+        "/api/taskforces", json={"name": "显示专班", "kind": "task_force", "leader": "chen"}
+    ).json()
+    (company_id,) = add_companies(staff, "青岛卓华显示有限公司")
+    version = staff.get(f"/api/companies/{company_id}").json()["version"]
+    staff.patch(
+        f"/api/companies/{company_id}",
+        json={"version": version, "segments": ["new-display:panel"], "tags": ["srdi", "listed"]},
+    )
+    assert staff.put(f"/api/chains/new-display/leaders/{company_id}").status_code == 200
+    (lead_id,) = add_leads(
+        staff,
+        [company_id],
+        [
+            {
+                "task_force_id": task_force["id"],
+                "owner": "chen",
+                "expected_investment": 12.5,
+                "expected_jobs": 30,
+                "next_follow_up": "2020-01-01",
+                "notes": "备注",
+            }
+        ],
+    )
+    (item,) = listed(staff, "/api/leads")["items"]
+    record = staff.get(f"/api/leads/{lead_id}").json()
+    record.pop("history")
+    assert item == record and item["follow_up_overdue"] is True
+    (company_item,) = listed(staff, "/api/companies", q="卓华")["items"]
+    assert company_item == staff.get(f"/api/companies/{company_id}").json()
+    assert company_item["tags"] == ["leader", "listed", "srdi"]

@@ -18,7 +18,6 @@ from crm.companies.models import (
     chain_leader,
     company_segment,
 )
-from crm.companies.schemas import CompanyPublic
 from crm.listing import Page, Total, capped_count, page_ids_subquery, page_total
 
 _COLUMNS = (
@@ -34,10 +33,14 @@ _COLUMNS = (
     Company.listing,
     Company.version,
 )
+# CompanyPublic's keys around its lists: name … park, then revenue … listing.
+_FIELDS = ("id", "name", "credit_code", "province", "city", "is_local", "park")
+_FIELDS += ("revenue", "employees", "listing")
 
 
-def public_page(session: Session, *, page: Page, **filters) -> tuple[list[CompanyPublic], Total]:
-    """A page of ``service.filtered_query(**filters)`` as ``CompanyPublic``, and its total."""
+def public_page(session: Session, *, page: Page, **filters) -> tuple[list[dict], Total]:
+    """A page of ``service.filtered_query(**filters)`` shaped as ``CompanyPublic`` (its keys,
+    in order), and its total."""
     query = service.filtered_query(**filters)
     rows = list(
         session.execute(
@@ -51,12 +54,14 @@ def public_page(session: Session, *, page: Page, **filters) -> tuple[list[Compan
     total = page_total(session, query, page, len(rows), counted)
     lists = _lists_of(session, [row.id for row in rows])
     items = [
-        CompanyPublic.model_construct(
-            **{key: getattr(row, key) for key in row._fields if key != "capped_total"},
-            segments=lists["segment"][row.id],
-            tags=lists["tag"][row.id],
-            leader_of=lists["leader"][row.id],
-        )
+        {
+            **{key: getattr(row, key) for key in _FIELDS[:7]},
+            "segments": lists["segment"][row.id],
+            "tags": lists["tag"][row.id],
+            **{key: getattr(row, key) for key in _FIELDS[7:]},
+            "leader_of": lists["leader"][row.id],
+            "version": row.version,
+        }
         for row in rows
     ]
     return items, total

@@ -15,7 +15,7 @@ from crm.chains.models import Chain, Segment
 from crm.companies.models import Company
 from crm.leads import service
 from crm.leads.models import PIPELINE, Lead
-from crm.leads.schemas import CompanyRef, LeadFilters, LeadPublic, TaskForceRef
+from crm.leads.schemas import LeadFilters
 from crm.listing import Page, Total, capped_count, page_ids_subquery, page_total
 from crm.taskforces.models import TaskForce
 
@@ -46,8 +46,8 @@ def public_page(
     sort: str = "-id",
     today: date,
     only: ColumnElement[bool] | None = None,
-) -> tuple[list[LeadPublic], Total]:
-    """A page of the lead list as ``LeadPublic`` (``project_id`` filled) and its total."""
+) -> tuple[list[dict], Total]:
+    """A page of the lead list shaped as ``LeadPublic`` (``project_id`` filled), and its total."""
     query = service.filtered_query(filters, today=today)
     if only is not None:
         query = query.where(only)
@@ -89,36 +89,39 @@ def _page_select(query: Select, page: Page, order: list) -> Select:
     )
 
 
-def _public(row, today: date) -> LeadPublic:
-    # model_construct: the values come typed from the database; validating them again per
-    # row would cost more than reading them.
-    return LeadPublic.model_construct(
-        id=row.id,
-        company=CompanyRef.model_construct(
-            id=row.company_id, name=row.company_name, city=row.city, province=row.province
-        ),
-        segment=f"{row.chain_code}:{row.segment_code}",
-        chain=row.chain_code,
-        task_force=TaskForceRef.model_construct(id=row.task_force_id, name=row.task_force_name)
+def _public(row, today: date) -> dict:
+    """The row as ``LeadPublic`` serialises it (the same keys, in order): the values come
+    typed from the database, and building a model per row would cost more than reading them."""
+    return {
+        "id": row.id,
+        "company": {
+            "id": row.company_id,
+            "name": row.company_name,
+            "city": row.city,
+            "province": row.province,
+        },
+        "segment": f"{row.chain_code}:{row.segment_code}",
+        "chain": row.chain_code,
+        "task_force": {"id": row.task_force_id, "name": row.task_force_name}
         if row.task_force_id is not None
         else None,
-        owner=row.username,
-        stage=row.stage,
-        left_stage=row.left_stage,
-        halt_reason=row.halt_reason,
-        highest_stage=PIPELINE[row.highest_rank],
-        stage_changed_at=row.stage_changed_at,
-        priority=row.priority,
-        source=row.source,
-        expected_investment=row.expected_investment,
-        expected_jobs=row.expected_jobs,
-        next_follow_up=row.next_follow_up,
-        follow_up_overdue=bool(
+        "owner": row.username,
+        "stage": row.stage,
+        "left_stage": row.left_stage,
+        "halt_reason": row.halt_reason,
+        "highest_stage": PIPELINE[row.highest_rank],
+        "stage_changed_at": row.stage_changed_at,
+        "priority": row.priority,
+        "source": row.source,
+        "expected_investment": row.expected_investment,
+        "expected_jobs": row.expected_jobs,
+        "next_follow_up": row.next_follow_up,
+        "follow_up_overdue": bool(
             row.next_follow_up and row.next_follow_up < today and service.is_open(row)
         ),
-        notes=row.notes,
-        project_id=row.project_id,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+        "notes": row.notes,
+        "project_id": row.project_id,
+        "version": row.version,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
