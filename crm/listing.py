@@ -1,10 +1,12 @@
 """Shared list helpers: every list endpoint takes limit/offset and returns the total.
 
-Big lists (leads, companies) page in two steps: the page's ids first (a narrow query an index
-answers, however deep the offset), then those rows with what they show. Their totals are exact
-up to ``EXACT_COUNT_LIMIT`` matching rows; past that, PostgreSQL's planner estimate is given
-instead and the response says so (``total_exact: false``), so a count never costs more than the
-page itself. SQLite (small deployments) always counts exactly.
+Big lists (leads, companies) page by ids: the page's ids come from a narrow query an index
+answers however deep the offset (``page_ids_subquery``: in the same statement as the rows for
+the API; ``fetch_page_by_ids``: a query of its own, then ORM objects, for the pages). Their
+totals are exact up to ``EXACT_COUNT_LIMIT`` matching rows; past that, PostgreSQL's planner
+estimate is given instead and the response says so (``total_exact: false``), so a count never
+costs more than the page itself. SQLite (small deployments) always counts exactly. A short last
+page needs no count at all: its total is its offset plus its rows.
 """
 
 import json

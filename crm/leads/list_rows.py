@@ -17,6 +17,7 @@ from crm.leads import service
 from crm.leads.models import PIPELINE, Lead
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page, Total, capped_count, page_ids_subquery, page_total
+from crm.projects.models import Project
 from crm.taskforces.models import TaskForce
 
 _LEAD_COLUMNS = (
@@ -61,8 +62,6 @@ def public_page(
 
 def _page_select(query: Select, page: Page, order: list) -> Select:
     """The page's leads with what they show, and the capped count: one statement."""
-    from crm.projects.models import Project  # projects build on leads
-
     return (
         select(
             *_LEAD_COLUMNS,
