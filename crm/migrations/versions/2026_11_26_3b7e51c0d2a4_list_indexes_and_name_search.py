@@ -7,10 +7,10 @@ sorts (expected investment, next follow-up). ``ix_lead_next_follow_up`` gives wa
 
 Companies: ``name_pinyin`` (full pinyin and initials of the name, crm.companies.search), filled
 here for the rows that exist. On PostgreSQL, pg_trgm GIN indexes on ``name_key`` and
-``name_pinyin`` serve ``LIKE '%term%'``. Creating the extension needs a role allowed to; if it
-cannot be created, the migration says so and goes on without those two indexes (search still
-works, scanning the table): run ``CREATE EXTENSION pg_trgm`` as a superuser and the
-statements printed, or run this migration again after a downgrade.
+``name_pinyin`` serve ``LIKE '%term%'``. Creating the extension needs a superuser or (pg_trgm
+being a trusted extension) CREATE on the database; without it the migration prints a warning
+with the statements to run later and goes on without those two indexes (search still works,
+scanning the table).
 
 Revision ID: 3b7e51c0d2a4
 Revises: 9884db488124
