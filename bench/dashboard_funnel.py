@@ -375,7 +375,7 @@ def load_leads(conn, rng: Random, world: World, ref: dict, n: int, moves: int) -
     detours = spread_detours(rng, plans, moves)
     leaves = list(ref["leaves"])
     chain_order = [code for code, _, _ in CHAINS]  # the first chains' segments get more leads
-    leaf_weights = [12 - chain_order.index(ref["leaves"][s]) for s in leaves]
+    leaf_weights = [max(1, 12 - chain_order.index(ref["leaves"][s])) for s in leaves]
     leads, history, signed = [], [], []
     for lead_id, plan in enumerate(plans, 1):
         segment_id = rng.choices(leaves, weights=leaf_weights)[0]

@@ -75,7 +75,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def authorize(resource: str):
     """The dependency that guards every route of a resource; applied when routers are assembled."""
 
-    def check_access(request: Request, user: CurrentUser) -> User:
+    async def check_access(request: Request, user: CurrentUser) -> User:
         action = Action.read if request.method in SAFE_METHODS else Action.write
         check(user, resource, action)
         return user

@@ -56,7 +56,7 @@ Condition = ColumnElement[bool] | None
 
 
 def _only_mine(writable: Callable[[User], ColumnElement[bool]]):
-    def condition(
+    async def condition(
         user: CurrentUser,
         mine: Annotated[bool, Query(description="only the records I may change")] = False,
     ) -> Condition:

@@ -99,6 +99,8 @@ class Company(VersionedMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     # The name folded for duplicate detection (width, case, spaces): see ``normalise_name``.
     name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # Full pinyin and initials of the name, for search (crm.companies.search); set with the name.
+    name_pinyin: Mapped[str] = mapped_column(Text, default="", server_default="")
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     province: Mapped[str | None] = mapped_column(String(50))
     city: Mapped[str | None] = mapped_column(String(50), index=True)
@@ -127,6 +129,13 @@ class Company(VersionedMixin, Base):
         place = places.city(value)
         self.city_code = place.code if place else None
         return place.name if place else None
+
+    @validates("name")
+    def _set_name_pinyin(self, _key: str, name: str) -> str:
+        from crm.companies.search import name_pinyin  # search imports this module
+
+        self.name_pinyin = name_pinyin(name)
+        return name
 
     @property
     def tags(self) -> list[Tag]:

@@ -1,7 +1,7 @@
 """Company registry: companies, their segments and tags, chain leaders."""
 
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import places
 from crm.chains import service as chain_service
@@ -9,12 +9,13 @@ from crm.chains.models import Chain, Segment
 from crm.companies import parks
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate, normalise_name
+from crm.companies.search import name_matches
 from crm.errors import Conflict, Invalid, NotFound
-from crm.listing import Page, contains, fetch_page
+from crm.listing import Page, Total, fetch_page_by_ids
 from crm.updates import check_version, refuse_nulls
 
 _LOAD = (
-    selectinload(Company.park),
+    joinedload(Company.park),
     selectinload(Company.segments).selectinload(Segment.chain),
     selectinload(Company.tag_rows),
     selectinload(Company.leader_of),
@@ -61,10 +62,36 @@ def list_companies(
     city: str | None = None,
     province: str | None = None,
     park: str | None = None,
-) -> tuple[list[Company], int]:
-    query: Select = select(Company).options(*_LOAD).order_by(Company.id)
-    if q:
-        query = query.where(or_(contains(Company.name, q), Company.credit_code == q.upper()))
+) -> tuple[list[Company], Total]:
+    """``q``: text in the name, its pinyin or initials, or a credit code (crm.companies.search)."""
+    query = filtered_query(
+        q=q,
+        is_local=is_local,
+        chain=chain,
+        segment=segment,
+        tag=tag,
+        city=city,
+        province=province,
+        park=park,
+    )
+    return fetch_page_by_ids(session, query, page, entity=Company, options=_LOAD)
+
+
+def filtered_query(
+    *,
+    q: str | None = None,
+    is_local: bool | None = None,
+    chain: str | None = None,
+    segment: str | None = None,
+    tag: Tag | None = None,
+    city: str | None = None,
+    province: str | None = None,
+    park: str | None = None,
+) -> Select:
+    """The companies the list's filters select, in id order."""
+    query: Select = select(Company).order_by(Company.id)
+    if q and q.strip():
+        query = query.where(name_matches(q))
     if is_local is not None:
         query = query.where(Company.is_local.is_(is_local))
     if chain:
@@ -87,7 +114,7 @@ def list_companies(
         query = query.where(Company.province.in_(places.province_spellings(province)))
     if park:
         query = query.where(Company.park.has(name=park))
-    return fetch_page(session, query, page)
+    return query
 
 
 def create(session: Session, data: CompanyCreate) -> Company:

@@ -62,7 +62,18 @@ class Lead(VersionedMixin, Base):
     """One target company pursued for one investment (招商线索)."""
 
     __tablename__ = "lead"
-    __table_args__ = (Index("ix_lead_stage_task_force", "stage", "task_force_id"),)
+    # The list's sorts (crm.leads.service.SORTABLE) read these in order: (column, id) both
+    # ways; a nullable column sorted descending with nulls last needs its own order on
+    # PostgreSQL (migration 3b7e51c0d2a4).
+    __table_args__ = (
+        Index("ix_lead_stage_task_force", "stage", "task_force_id"),
+        Index("ix_lead_created_at_id", "created_at", "id"),
+        Index("ix_lead_updated_at_id", "updated_at", "id"),
+        Index("ix_lead_stage_changed_at_id", "stage_changed_at", "id"),
+        Index("ix_lead_priority_id", "priority", "id"),
+        Index("ix_lead_expected_investment_id", "expected_investment", "id"),
+        Index("ix_lead_next_follow_up_id", "next_follow_up", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
@@ -82,7 +93,7 @@ class Lead(VersionedMixin, Base):
     source: Mapped[Source] = mapped_column(Enum(Source, native_enum=False, length=16))
     expected_investment: Mapped[float | None] = mapped_column(Float)  # 万元
     expected_jobs: Mapped[int | None] = mapped_column(Integer)
-    next_follow_up: Mapped[date | None] = mapped_column(Date, index=True)
+    next_follow_up: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
 
     company: Mapped[Company] = relationship()

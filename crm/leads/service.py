@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import places, updates
 from crm.auth import service as auth_service
@@ -12,6 +12,7 @@ from crm.auth.models import User
 from crm.chains import service as chain_service
 from crm.chains.models import Chain, Segment
 from crm.companies import parks as park_service
+from crm.companies import search as company_search
 from crm.companies.models import Company, Park, park_chain
 from crm.db import utcnow
 from crm.errors import Conflict, Invalid, NotFound
@@ -26,17 +27,19 @@ from crm.leads.schemas import (
     LeadUpdate,
     TaskForceRef,
 )
-from crm.listing import Page, contains, fetch_page
+from crm.listing import Page, Total, fetch_page_by_ids
 from crm.taskforces import service as task_force_service
 from crm.updates import refuse_nulls
 
+# What a lead shows, all many-to-one: joined into the lead's own statement.
 _LOAD = (
-    selectinload(Lead.company),
-    selectinload(Lead.segment).selectinload(Segment.chain),
-    selectinload(Lead.task_force),
-    selectinload(Lead.owner),
-    selectinload(Lead.park),
+    joinedload(Lead.company),
+    joinedload(Lead.segment).joinedload(Segment.chain),
+    joinedload(Lead.task_force),
+    joinedload(Lead.owner),
+    joinedload(Lead.park),
 )
+# Each has an index on (column, id), so a page is read in order, not sorted.
 SORTABLE = {
     "id": Lead.id,
     "created_at": Lead.created_at,
@@ -46,6 +49,7 @@ SORTABLE = {
     "expected_investment": Lead.expected_investment,
     "next_follow_up": Lead.next_follow_up,
 }
+NULLABLE = frozenset({"expected_investment", "next_follow_up"})  # their nulls sort last
 
 
 def get(session: Session, lead_id: int, *, with_history: bool = False) -> Lead:
@@ -129,19 +133,20 @@ def list_leads(
     sort: str = "-id",
     today: date | None = None,
     only: ColumnElement[bool] | None = None,
-) -> tuple[list[Lead], int]:
+) -> tuple[list[Lead], Total]:
     """``only``: a further condition, such as the policy's leads a user may write."""
     query = filtered_query(filters, today=today)
     if only is not None:
         query = query.where(only)
-    return fetch_page(session, query.options(*_LOAD).order_by(*_ordering(sort)), page)
+    query = query.order_by(*ordering(sort))
+    return fetch_page_by_ids(session, query, page, entity=Lead, options=_LOAD)
 
 
 def filtered_query(filters: LeadFilters, *, today: date | None = None) -> Select:
     f = filters
     query = select(Lead)
     if f.q:
-        query = query.where(Lead.company.has(contains(Company.name, f.q)))
+        query = query.where(Lead.company_id.in_(company_search.matching_ids(f.q)))
     if f.stage:
         query = query.where(Lead.stage == f.stage)
     if f.chain:
@@ -174,13 +179,20 @@ def filtered_query(filters: LeadFilters, *, today: date | None = None) -> Select
     return query
 
 
-def _ordering(sort: str) -> list:
+def ordering(sort: str) -> list:
+    """``field`` or ``-field``, then the id the same way (so one index serves both ways);
+    NULLS LAST only where nulls can occur, so the primary key's index serves ``-id``."""
     descending = sort.startswith("-")
-    column = SORTABLE.get(sort.lstrip("-"))
+    name = sort.lstrip("-")
+    column = SORTABLE.get(name)
     if column is None:
         raise Invalid(("query", "sort"), f"cannot sort by '{sort}'; use {', '.join(SORTABLE)}")
     order = column.desc() if descending else column.asc()
-    return [order.nulls_last(), Lead.id.desc()]
+    if name in NULLABLE:
+        order = order.nulls_last()
+    if name == "id":
+        return [order]
+    return [order, Lead.id.desc() if descending else Lead.id.asc()]
 
 
 def create(

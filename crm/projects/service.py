@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import places, updates
 from crm.auth import service as auth_service
@@ -42,20 +42,21 @@ from crm.projects.schemas import (
 )
 from crm.updates import refuse_nulls
 
+# Many-to-one and one-to-one joined into the project's statement; collections one SELECT each.
 _LOAD = (
-    selectinload(Project.lead).selectinload(Lead.company),
-    selectinload(Project.lead).selectinload(Lead.segment).selectinload(Segment.chain),
-    selectinload(Project.lead).selectinload(Lead.task_force),
-    selectinload(Project.park),
-    selectinload(Project.specialist),
+    joinedload(Project.lead).joinedload(Lead.company),
+    joinedload(Project.lead).joinedload(Lead.segment).joinedload(Segment.chain),
+    joinedload(Project.lead).joinedload(Lead.task_force),
+    joinedload(Project.park),
+    joinedload(Project.specialist),
     selectinload(Project.funding),
     selectinload(Project.incentives),
-    selectinload(Project.green_card).selectinload(GreenCard.task_force),
-    selectinload(Project.green_card).selectinload(GreenCard.members),
+    joinedload(Project.green_card).joinedload(GreenCard.task_force),
+    joinedload(Project.green_card).selectinload(GreenCard.members),
 )
 _HISTORY = (
-    selectinload(Project.specialist_history).selectinload(SpecialistChange.from_user),
-    selectinload(Project.specialist_history).selectinload(SpecialistChange.to_user),
+    selectinload(Project.specialist_history).joinedload(SpecialistChange.from_user),
+    selectinload(Project.specialist_history).joinedload(SpecialistChange.to_user),
 )
 # The date each pipeline stage from signing on sets on the project.
 MILESTONES = {

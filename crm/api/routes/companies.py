@@ -4,11 +4,12 @@ from fastapi import APIRouter, Query, Response
 
 from crm.api.deps import DbSession, PageParams
 from crm.chains import service as chain_service
+from crm.companies import list_rows as company_list_rows
 from crm.companies import service as company_service
 from crm.companies.models import Tag
 from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate
 from crm.leads import service as lead_service
-from crm.listing import ListResult
+from crm.listing import ListResult, json_list
 
 router = APIRouter(tags=["companies"])
 
@@ -17,7 +18,10 @@ router = APIRouter(tags=["companies"])
 def list_companies(
     session: DbSession,
     page: PageParams,
-    q: Annotated[str | None, Query(description="text in the name, or a credit code")] = None,
+    q: Annotated[
+        str | None,
+        Query(description="text in the name, its pinyin or initials (qdzh), or a credit code"),
+    ] = None,
     is_local: bool | None = None,
     chain: Annotated[str | None, Query(description="chain code")] = None,
     segment: Annotated[str | None, Query(description="'chain:segment'")] = None,
@@ -26,7 +30,7 @@ def list_companies(
     province: str | None = None,
     park: Annotated[str | None, Query(description="park name")] = None,
 ):
-    companies, total = company_service.list_companies(
+    companies, total = company_list_rows.public_page(
         session,
         page=page,
         q=q,
@@ -38,7 +42,7 @@ def list_companies(
         province=province,
         park=park,
     )
-    return {"items": [company_service.public(c) for c in companies], "total": total}
+    return json_list(companies, total)
 
 
 @router.post("/companies", response_model=CompanyPublic, status_code=201)

@@ -9,6 +9,7 @@ from crm.api.records import MineLeads, WritableLead
 from crm.auth import policy
 from crm.clock import local_date
 from crm.leads import importer as lead_importer
+from crm.leads import list_rows
 from crm.leads import service as lead_service
 from crm.leads.schemas import (
     LeadCreate,
@@ -20,7 +21,7 @@ from crm.leads.schemas import (
     StageMove,
     StageMoved,
 )
-from crm.listing import ListResult
+from crm.listing import ListResult, json_list
 from crm.pipeline import service as pipeline
 from crm.projects import service as project_service
 
@@ -46,12 +47,12 @@ def list_leads(
     mine: MineLeads,
     sort: Annotated[str, Query(description="field, '-' for descending")] = "-id",
 ):
-    today = local_date(now)
-    leads, total = lead_service.list_leads(
-        session, page=page, filters=filters, sort=sort, today=today, only=mine
+    """A page of leads; ``total`` is exact up to 10,000 matching leads, estimated past that
+    on PostgreSQL (``total_exact: false``)."""
+    page_items, total = list_rows.public_page(
+        session, page=page, filters=filters, sort=sort, today=local_date(now), only=mine
     )
-    items = [lead_service.public(lead, today=today) for lead in leads]
-    return {"items": _with_project_ids(session, items), "total": total}
+    return json_list(page_items, total)
 
 
 @router.post("", response_model=LeadCreated, status_code=201)
