@@ -201,6 +201,12 @@ def test_units_completion_colour_on_the_thresholds_and_rank(history, login):
         "far_behind",
         None,
     ]
+    assert [u["indicators"]["signed_count"]["schedule_gap"] for u in (sh, sz, t1, g1)] == [
+        0.0,
+        -10.0,
+        -30.0,
+        None,
+    ]
     assert sh["indicators"]["signed_investment"]["completion"] == 0.6  # 12000 / 20000
     assert sh["indicators"]["signed_investment"]["yoy"] == -0.76  # vs A's 50000
     assert (sh["rank"], sz["rank"]) == (1, 2)  # SZ has no money target: after

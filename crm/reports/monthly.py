@@ -251,6 +251,7 @@ def _indicator(spec: Spec, month, ytd, last_year, target, schedule) -> Indicator
         last_year_ytd=last_v,
         yoy=None if yoy is None else round(yoy, 4),
         status=status(completion, schedule),
+        schedule_gap=None if completion is None else round((completion - schedule) * 100, 2),
         **money,
     )
 

@@ -25,6 +25,9 @@ class Indicator(BaseModel):
         description="完成率 against 序时进度: ahead (≥), behind (≤ 10 points), far_behind "
         "(more); null without a target"
     )
+    schedule_gap: float | None = Field(
+        description="完成率 − 序时进度 in percentage points (negative: behind); null without a target"
+    )
     month_yi: float | None = None
     ytd_yi: float | None = None
     target_yi: float | None = None
