@@ -26,10 +26,12 @@ db_app = typer.Typer(help="Database schema.")
 user_app = typer.Typer(help="User accounts.")
 import_app = typer.Typer(help="Import chain maps and registers.")
 export_app = typer.Typer(help="Export chain maps and registers.")
+report_app = typer.Typer(help="Reports for leadership.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(report_app, name="report")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -299,6 +301,27 @@ def export_chain(code: str, file: Path) -> None:
         report_errors(error)
     file.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     typer.echo(f"exported chain '{code}' to {file}")
+
+
+@report_app.command("monthly")
+def report_monthly(
+    file: Annotated[Path, typer.Argument(help="the workbook to write (.xlsx)")],
+    year: Annotated[int, typer.Option(help="the year, e.g. 2026")],
+    month: Annotated[int, typer.Option(help="the month, 1 to 12")],
+) -> None:
+    """Write the monthly bulletin (月度招商引资通报) as an XLSX workbook."""
+    from crm.reports.monthly import monthly_report
+    from crm.reports.xlsx import workbook_bytes
+
+    if file.suffix.lower() != ".xlsx":
+        fail(f"unsupported file type '{file.suffix}': use .xlsx")
+    with unit_of_work() as session:
+        try:
+            report = monthly_report(session, year, month)
+        except DomainError as error:
+            report_errors(error)
+    file.write_bytes(workbook_bytes(report))
+    typer.echo(f"wrote {report.title} to {file}")
 
 
 @app.command()

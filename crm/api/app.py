@@ -18,6 +18,7 @@ from crm.api.routes import (
     leads,
     parks,
     projects,
+    reports,
     taskforces,
     tickets,
     users,
@@ -45,6 +46,7 @@ PROTECTED_ROUTERS = [
     (imports.router, "imports"),
     (dashboard.router, "dashboard"),
     (dashboard.targets_router, "targets"),
+    (reports.router, "dashboard"),
     (audit.router, "audit"),
 ]
 

@@ -18,6 +18,7 @@ from crm.pages import (
     imports,
     leads,
     projects,
+    reports,
     taskforces,
     tickets,
     users,
@@ -45,6 +46,7 @@ PAGE_ROUTERS = [
     tickets.router,
     imports.router,
     users.router,
+    reports.router,
 ]
 
 

@@ -1,0 +1,1 @@
+"""Reports leadership hands on: the monthly bulletin (月度招商引资通报)."""
