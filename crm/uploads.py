@@ -49,7 +49,7 @@ def stage(
     now: datetime,
 ) -> StagedUpload:
     """Keep ``content`` for ``owner``; the token names it from now on."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _own_folder(directory)
     _forget_old(directory, owner, now)
     upload = StagedUpload(
         token=secrets.token_urlsafe(32),
@@ -102,6 +102,20 @@ def claim(directory: Path, upload: StagedUpload) -> None:
 def release(directory: Path, upload: StagedUpload) -> None:
     """Let the upload be confirmed again (its import was refused, nothing written)."""
     (directory / upload.token / "claimed").unlink(missing_ok=True)
+
+
+def _own_folder(directory: Path) -> None:
+    """The upload folder, created if missing, readable by this server's account alone: in a
+    shared temporary folder another account could have made it first to read the files."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = directory.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise RuntimeError(
+            f"the upload folder {directory} belongs to another account; "
+            "set CRM_UPLOAD_DIRECTORY to a folder of this server's own"
+        )
+    if info.st_mode & 0o077:
+        directory.chmod(0o700)
 
 
 def _write(path: Path, data: bytes) -> None:

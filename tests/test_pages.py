@@ -95,6 +95,20 @@ def test_log_in_returns_to_the_local_page_asked_for(app, make_user):
     assert response.headers["location"] == "/chains?q=1"
 
 
+def test_a_form_posted_after_the_session_ended_returns_to_its_page_after_log_in(anon):
+    headers = {"Origin": ORIGIN, "Referer": f"{ORIGIN}/leads/1?tab=visits"}
+    response = anon.post(
+        "/leads/1/edit", data={"notes": "x"}, headers=headers, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fleads%2F1%3Ftab%3Dvisits"
+    elsewhere = {"Origin": ORIGIN, "Referer": "https://evil.example/leads/1"}
+    response = anon.post(
+        "/leads/1/edit", data={"notes": "x"}, headers=elsewhere, follow_redirects=False
+    )
+    assert response.headers["location"] == "/login?next=%2F"
+
+
 def test_log_out_ends_the_session_on_the_server(browser_login):
     client = browser_login("staff")
     cookie = client.cookies.get("crm_session")

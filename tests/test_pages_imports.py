@@ -202,6 +202,13 @@ def test_uploads_are_kept_on_the_server_for_the_uploader_only(office, upload_dir
     assert len(list(upload_directory.iterdir())) == 5
 
 
+def test_an_upload_folder_others_could_read_is_closed_first(office, upload_directory):
+    upload_directory.mkdir(mode=0o755)
+    upload_directory.chmod(0o755)  # as another process's umask might have left it
+    review_url(upload(office, workbook([row("权限科技有限公司")])))
+    assert upload_directory.stat().st_mode & 0o077 == 0
+
+
 def test_an_unreadable_file_is_refused_whole_in_chinese(office, staff):
     url = review_url(upload(office, b"not really a workbook", name="企业.xlsx"))
     page = office.get(url)

@@ -240,6 +240,13 @@ def test_signing_from_the_lead_page_opens_the_new_project(browser_login, setup, 
         f"/leads/{lead['id']}/stage", data={"stage": "signed", "version": 1}, **POST
     )
     assert no_specialist.status_code == 422 and 'id="specialist-error"' in no_specialist.text
+    a_leader = client.post(
+        f"/leads/{lead['id']}/stage",
+        data={"stage": "signed", "version": 1, "specialist": "chen"},
+        **POST,
+    )
+    assert a_leader.status_code == 422
+    assert "不是项目专员" in a_leader.text and "not a specialist" not in a_leader.text
     signed = client.post(
         f"/leads/{lead['id']}/stage",
         data={"stage": "signed", "version": 1, "specialist": "sun", "investment": "90000"},

@@ -95,6 +95,14 @@ def test_a_stale_edit_is_refused(admin, make_user, db):
     assert stored(db, "zhaolei")[0] == "staff"
 
 
+def test_an_emptied_full_name_is_cleared(admin, make_user, db):
+    make_user("zhaolei", "staff", "赵磊")
+    version = admin.get("/users/zhaolei").text.split('name="version" value="')[1].split('"')[0]
+    form = {"version": version, "full_name": "", "role": "staff"}
+    assert admin.post("/users/zhaolei", data=form, headers=ORIGIN).status_code == 303
+    assert stored(db, "zhaolei")[2] in ("", None)
+
+
 def test_deactivate_and_reactivate(app, admin, make_user, db):
     make_user("zhaolei", "staff")
     page = admin.get("/users/zhaolei").text

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
@@ -45,8 +45,20 @@ def safe_next(target: str | None) -> str:
 
 
 def login_url(request: Request) -> str:
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    """Log in, then come back: to this page, or, for a form posted after the session ended,
+    to the page the form was on (the post itself is not replayed)."""
+    if request.method in ("GET", "HEAD"):
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        path = _referring_page(request)
     return f"/login?next={quote(path, safe='')}"
+
+
+def _referring_page(request: Request) -> str:
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc:
+        return "/"
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
 
 
 def language(request: Request) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from crm.audit import AuditEntry
 from crm.errors import Conflict, Invalid, NotPermitted
 from crm.i18n import translate
+from crm.pages.refusals import refusal_text
 from crm.pages.templating import is_htmx, render
 
 GENERAL = "__all__"  # the key of a message about the form as a whole
@@ -77,12 +78,13 @@ def field_errors(lang: str, error: Exception) -> dict[str, str]:
         return _pydantic_errors(lang, error.errors())
     if isinstance(error, Invalid):
         field = error.field if isinstance(error.field, str) else str(error.field[-1])
-        return {field: error.message}
+        return {field: refusal_text(lang, error.message)}
     if isinstance(error, NotPermitted):
         return {error.field or GENERAL: translate(lang, "error.forbidden")}
     if isinstance(error, Conflict):
         detail = error.detail if isinstance(error.detail, str) else ""
-        return {GENERAL: translate(lang, "error.conflict") + detail}
+        text = refusal_text(lang, detail)
+        return {GENERAL: text if text != detail else translate(lang, "error.conflict") + detail}
     raise error
 
 

@@ -176,6 +176,8 @@ async def change_user(
 ):
     """The full name, the role, or the active flag (the deactivate/reactivate button)."""
     values = await form_values(request)
+    if "full_name" in await request.form() and "full_name" not in values:
+        values["full_name"] = ""  # emptied on purpose: the name is cleared, not kept
     person = auth_service.get(session, username)
     context = lambda: _user_context(session, username)  # noqa: E731
     with _form(request, session, "users/edit.html", context, values, record_id=person.id):

@@ -25,9 +25,9 @@ from crm.leads import board as lead_board
 from crm.leads import service as lead_service
 from crm.leads.models import HALTED, PIPELINE, Lead, Stage
 from crm.leads.schemas import StageMove
-from crm.pages.board.refusals import refusal_errors, refusal_text
 from crm.pages.deps import PageUser
-from crm.pages.forms import FormRejected, form_values, see_other
+from crm.pages.forms import FormRejected, field_errors, form_values, see_other
+from crm.pages.refusals import refusal_text
 from crm.pages.templating import render
 from crm.pipeline import service as pipeline
 from crm.taskforces import service as task_force_service
@@ -108,7 +108,7 @@ def move_form(
     try:
         needs = pipeline.move_needs(session, lead, stage)
     except (Invalid, Conflict) as refusal:
-        errors = refusal_errors(request.state.lang, refusal)
+        errors = field_errors(request.state.lang, refusal)
     context = _move_context(request, session, lead, stage, needs, task_force=task_force)
     context.update(errors=errors, refused=bool(errors), values={})
     return render(request, "board/move.html", context, block="move_form")
@@ -143,7 +143,7 @@ def _refused_move(
     try:
         yield
     except (ValidationError, Invalid, Conflict, NotPermitted) as error:
-        errors = refusal_errors(request.state.lang, error)
+        errors = field_errors(request.state.lang, error)
         session.rollback()
         lead = lead_service.get(session, lead_id)
         stage = _stage_or_none(values.get("stage"))

@@ -1,15 +1,13 @@
-"""The stage rules' refusals in the page's language.
+"""Services' refusals in the page's language.
 
-The services explain a refusal in English; the board shows the catalogue's wording where it
-has one (matched on the service's message, its values carried over) and the service's own
-message otherwise, so a new rule is never silenced.
+The services explain a refusal in English (the API's ``detail``); every page shows the
+catalogue's wording where it has one (matched on the service's message, its values carried
+over) and the service's own message otherwise, so a new rule is never silenced. Until the
+domain errors carry a code of their own, this table is the one place that knows the wording.
 """
 
 import re
 
-from pydantic import ValidationError
-
-from crm.errors import Conflict, Invalid, NotPermitted
 from crm.i18n import label, translate
 
 STAGE = r"(\w+)"
@@ -40,8 +38,6 @@ PATTERNS: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     (re.compile(r"only a signing move takes these"), "only_signing", ()),
 ]
 
-GENERAL = "__all__"
-
 
 def refusal_text(lang: str, message: str) -> str:
     """The service's ``message`` in ``lang`` when the catalogue has its wording."""
@@ -57,23 +53,3 @@ def refusal_text(lang: str, message: str) -> str:
         }
         return translate(lang, f"board.rule.{key}", **values)
     return message
-
-
-def refusal_errors(lang: str, error: Exception) -> dict[str, str]:
-    """Field → message for a refused move (``__all__`` for the move as a whole)."""
-    if isinstance(error, ValidationError):
-        messages: dict[str, str] = {}
-        for item in error.errors():
-            field = str(item["loc"][0]) if item["loc"] else GENERAL
-            key = f"form.error.{item['type']}"
-            text = translate(lang, key, **dict(item.get("ctx") or {}))
-            messages.setdefault(field, item["msg"] if text == key else text)
-        return messages
-    if isinstance(error, Invalid):
-        field = error.field if isinstance(error.field, str) else str(error.field[-1])
-        return {field: refusal_text(lang, error.message)}
-    if isinstance(error, NotPermitted):
-        return {GENERAL: translate(lang, "error.forbidden")}
-    if isinstance(error, Conflict):
-        return {GENERAL: refusal_text(lang, str(error.detail))}
-    raise error
