@@ -24,7 +24,7 @@ def test_writes_are_audited_with_who_and_what(staff):
     insert, update, delete = reversed(entries)
     assert insert["changes"]["name"] == [None, "某公司"]
     assert insert["changes"]["credit_code"] == [None, credit_code(7)]
-    assert update["changes"]["city"] == [None, "绵阳"]
+    assert update["changes"]["city"] == [None, "绵阳市"]  # stored as the division's full name
     assert update["changes"]["tag_rows"] == {"added": ["srdi"], "removed": []}
     assert delete["changes"]["name"] == ["某公司", None]
     # columns never set are not in the record (they once came out as the loader's marker)
