@@ -160,6 +160,8 @@ def confirm(
             sheet=staged.sheet,
             by=user.username,
         )
+        if report.applied:
+            session.commit()  # written to the database before the page says it was done
     except BaseException:
         uploads.release(directory, staged)
         raise
