@@ -82,6 +82,15 @@ def in_words(lang: str, error: Invalid) -> Invalid:
     return error if text == key else Invalid(field, text)
 
 
+def save(
+    session: Session, user: User, project: Project, changes: dict[str, Any], *, now: datetime
+) -> None:
+    """What ``PATCH /api/projects/{id}`` runs: the policy's field check, then the service."""
+    data = ProjectUpdate.model_validate(changes)
+    policy.require_project_fields(session, user, project, data.model_dump(exclude_unset=True))
+    project_service.update(session, project, data, by=user.username, now=now)
+
+
 def back_to(request: Request, project: Project, anchor: str):
     return see_other(request, f"/projects/{project.id}#{anchor}")
 
@@ -97,8 +106,7 @@ async def save_milestones(
         changes = {key: values[key] for key in MILESTONE_FIELDS if key in values}
         if "land_on" in posted and "land_on" not in values:
             changes["land_on"] = None  # emptied: the land date is entered by hand, so cleared
-        data = ProjectUpdate.model_validate({"version": values.get("version"), **changes})
-        project_service.update(session, project, data, by=user.username, now=now)
+        save(session, user, project, {"version": values.get("version"), **changes}, now=now)
     return back_to(request, project, "milestones")
 
 
@@ -109,15 +117,8 @@ async def reassign_specialist(
     project = writable_project(session, user, project_id)
     values = await form_values(request)
     with refused(request, session, user, project, form="specialist", values=values, now=now):
-        data = ProjectUpdate.model_validate(
-            {
-                "version": values.get("version"),
-                "specialist": values.get("specialist"),
-                "specialist_reason": values.get("specialist_reason"),
-            }
-        )
-        policy.require_project_fields(session, user, project, data.model_dump(exclude_unset=True))
-        project_service.update(session, project, data, by=user.username, now=now)
+        fields = ("version", "specialist", "specialist_reason")
+        save(session, user, project, {key: values.get(key) for key in fields}, now=now)
     return back_to(request, project, "specialist")
 
 

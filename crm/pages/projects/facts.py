@@ -3,23 +3,15 @@ date, notes), the think-tank assessment (研判报告) and the planning links (�
 through ``project_service.update`` after the policy's field check, as ``PATCH
 /api/projects/{id}`` does."""
 
-from datetime import datetime
-from typing import Any
-
 from fastapi import APIRouter, Request
-from sqlalchemy.orm import Session
 
 from crm.api.deps import DbSession, RequestTime
-from crm.auth import policy
-from crm.auth.models import User
 from crm.errors import NotFound
 from crm.pages.deps import PageUser
 from crm.pages.forms import form_values
 from crm.pages.projects.detail import ProjectId
-from crm.pages.projects.edits import back_to, refused, writable_project
-from crm.projects import service as project_service
-from crm.projects.models import Project
-from crm.projects.schemas import Assessment, PlanningLink, ProjectUpdate
+from crm.pages.projects.edits import back_to, refused, save, writable_project
+from crm.projects.schemas import Assessment, PlanningLink
 
 router = APIRouter()
 
@@ -39,15 +31,6 @@ ASSESSMENT_INPUTS = {
     "assessment_conclusion": "conclusion",
     "assessment_attachment": "attachment",
 }
-
-
-def save(
-    session: Session, user: User, project: Project, changes: dict[str, Any], *, now: datetime
-) -> None:
-    """What ``PATCH /api/projects/{id}`` runs: the policy's field check, then the service."""
-    data = ProjectUpdate.model_validate(changes)
-    policy.require_project_fields(session, user, project, data.model_dump(exclude_unset=True))
-    project_service.update(session, project, data, by=user.username, now=now)
 
 
 @router.post("/projects/{project_id}/overview")
