@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS)
     )
+    # Parks' idle-land clock (闲置土地, crm.parks.clock): a supplied plot is suspected idle
+    # this many months after its contracted start with no start, or after work stopped on a
+    # plot built below ``idle_built_ratio`` or invested below ``idle_invested_ratio``; the
+    # idle fee is ``idle_fee_rate`` of the land price; reclaim is proposed at the second mark.
+    idle_land_months: int = Field(default=12, gt=0)
+    idle_reclaim_months: int = Field(default=24, gt=0)
+    idle_fee_rate: float = Field(default=0.2, gt=0, le=1)
+    idle_built_ratio: float = Field(default=1 / 3, gt=0, le=1)
+    idle_invested_ratio: float = Field(default=0.25, gt=0, le=1)
 
 
 @lru_cache

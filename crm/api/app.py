@@ -15,6 +15,7 @@ from crm.api.routes import (
     dashboard,
     gaps,
     imports,
+    land,
     leads,
     parks,
     projects,
@@ -48,6 +49,11 @@ PROTECTED_ROUTERS = [
     (dashboard.targets_router, "targets"),
     (reports.router, "dashboard"),
     (audit.router, "audit"),
+    (land.land_router, "parks"),
+    (land.factory_router, "parks"),
+    (land.park_figures_router, "parks"),
+    (land.lead_sites_router, "leads"),
+    (land.project_needs_router, "projects"),
 ]
 
 

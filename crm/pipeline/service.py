@@ -7,11 +7,13 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
+from crm.clock import local_date
 from crm.db import utcnow
 from crm.errors import Conflict, Invalid
 from crm.leads import service as lead_service
 from crm.leads.models import Lead, Stage
 from crm.leads.schemas import StageMove
+from crm.parks import reservations as site_reservations
 from crm.projects import service as project_service
 from crm.projects.models import AgreementType, Project
 
@@ -60,6 +62,9 @@ def move_stage(
     elif project is not None:
         project_service.record_milestone(project, target, now=now)
         session.flush()
+    site_reservations.follow_stage_move(
+        session, lead, target, project, today=local_date(now), by=user.username
+    )
     return project.id if project is not None else None
 
 
