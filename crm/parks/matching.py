@@ -36,14 +36,9 @@ def reason(code: str, **params: float | str) -> Reason:
 class Check:
     reasons: list[Reason]
     problems: list[Reason]
-    hard_failed: bool = False
 
     def fit(self, code: str, **params) -> None:
         self.reasons.append(reason(code, **params))
-
-    def fail(self, code: str, **params) -> None:
-        self.hard_failed = True
-        self.problems.append(reason(code, **params))
 
     def miss(self, code: str, **params) -> None:
         self.problems.append(reason(code, **params))
