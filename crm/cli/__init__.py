@@ -15,6 +15,7 @@ from crm.auth.models import Role
 from crm.auth.schemas import UserCreate
 from crm.cli.common import acting, fail, progress_bar, report_errors, unit_of_work
 from crm.cli.files import export_app, import_app, report_app
+from crm.cli.land import factory_app, land_app
 from crm.config import get_settings
 from crm.db import make_engine, make_sessionmaker, transaction
 from crm.errors import DomainError
@@ -27,6 +28,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
+app.add_typer(land_app, name="land")
+app.add_typer(factory_app, name="factory")
 
 
 @app.command()
