@@ -17,6 +17,7 @@ from crm.pages import (
     companies,
     imports,
     leads,
+    parks,
     projects,
     reports,
     taskforces,
@@ -47,6 +48,7 @@ PAGE_ROUTERS = [
     imports.router,
     users.router,
     reports.router,
+    parks.router,
 ]
 
 

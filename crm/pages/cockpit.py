@@ -20,6 +20,7 @@ from crm.leads import service as lead_service
 from crm.leads.models import PIPELINE, RANK, Stage
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page
+from crm.pages import parks as park_pages
 from crm.pages.deps import PageUser
 from crm.pages.templating import render
 from crm.taskforces.models import TaskForce, TaskForceKind
@@ -88,6 +89,7 @@ def cockpit(
         "parks": parks.groups,
         "warnings": _warnings(session, filters, now=now),
         "chain_progress": chain_progress(session, today=now.date()),
+        "park_carriers": park_pages.cockpit_table(session, request.app.state.settings, now.date()),
     }
     return render(request, "cockpit/cockpit.html", context, block="content")
 

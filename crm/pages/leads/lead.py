@@ -21,6 +21,7 @@ from crm.listing import Page
 from crm.pages.chains import lead_task_forces
 from crm.pages.deps import PageUser
 from crm.pages.leads.table import segments_by_chain
+from crm.pages.parks import sites_panel
 from crm.pages.templating import render
 from crm.projects import service as project_service
 from crm.taskforces import service as task_force_service
@@ -58,6 +59,7 @@ def lead_context(
         "form": form,
         "today": today,
         "investment_value": plain_number(lead.expected_investment),
+        **sites_panel(session, user, lead),
     }
     if may_write:
         context.update(_form_choices(session, user, lead))
