@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests import parks_access as parks
 from tests.factories import chain_file, company
 from tests.records import OTHER, OWN, ROLES, SEGMENT, Records, build_world
 
@@ -253,6 +254,27 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
     ),
     ("POST", "/api/projects/{project_id}/tickets"): Expect(project_team, 201, _raise_ticket),
     ("PATCH", "/api/tickets/{ticket_id}"): Expect(project_team, 200, _patch_ticket),
+    # Parks as carriers: plots, factories, thresholds by the office; a lead's needs and sites
+    # by whoever pursues the lead; a project's needs by its team.
+    ("POST", "/api/land"): Expect(office, 201, parks.create_plot, NO_RECORD),
+    ("PATCH", "/api/land/{plot_id}"): Expect(office, 200, parks.patch_plot, NO_RECORD),
+    ("POST", "/api/land/{plot_id}/status"): Expect(office, 200, parks.move_plot, NO_RECORD),
+    ("POST", "/api/land/{plot_id}/government-delay"): Expect(
+        office, 200, parks.delay_plot, NO_RECORD
+    ),
+    ("POST", "/api/land/sweep"): Expect(office, 200, parks.sweep, NO_RECORD),
+    ("PUT", "/api/land/thresholds"): Expect(office, 200, parks.put_threshold, NO_RECORD),
+    ("DELETE", "/api/land/thresholds/{threshold_id}"): Expect(
+        office, 204, parks.delete_threshold, NO_RECORD
+    ),
+    ("POST", "/api/factories"): Expect(office, 201, parks.create_factory, NO_RECORD),
+    ("PATCH", "/api/factories/{factory_id}"): Expect(office, 200, parks.patch_factory, NO_RECORD),
+    ("PUT", "/api/leads/{lead_id}/needs"): Expect(pursuers, 200, parks.put_lead_needs),
+    ("POST", "/api/leads/{lead_id}/sites"): Expect(pursuers, 200, parks.reserve_site),
+    ("DELETE", "/api/leads/{lead_id}/sites/{kind}/{site_id}"): Expect(
+        pursuers, 200, parks.release_site
+    ),
+    ("PUT", "/api/projects/{project_id}/needs"): Expect(project_team, 200, parks.put_project_needs),
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
