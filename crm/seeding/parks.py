@@ -138,7 +138,7 @@ def _seed_plots(session: Session, ctx: _ParkContext, rules, today: date) -> int:
             ctx,
             year,
             PlotStatus.available,
-            area_mu=60.0,
+            area_mu=_about(rng, 60.0),
             dual_power=True,
             pure_water=True,
             status_on=today - relativedelta(months=5),
@@ -147,13 +147,26 @@ def _seed_plots(session: Session, ctx: _ParkContext, rules, today: date) -> int:
             ctx,
             year,
             PlotStatus.available,
-            area_mu=120.0,
+            area_mu=_about(rng, 120.0),
             dual_power=True,
             hazardous_chemicals=rng.random() < 0.5,
             status_on=today - relativedelta(months=3),
         ),
         _plot(
-            ctx, year, PlotStatus.available, area_mu=35.0, status_on=today - relativedelta(months=2)
+            ctx,
+            year,
+            PlotStatus.available,
+            area_mu=_about(rng, 35.0),
+            status_on=today - relativedelta(months=2),
+        ),
+        _plot(
+            ctx,
+            year,
+            PlotStatus.available,
+            area_mu=_about(rng, 15.0),
+            dual_power=True,
+            use=LandUse.m0,
+            status_on=today - relativedelta(months=1),
         ),
     ]
     held = []
@@ -208,6 +221,11 @@ def _seed_plots(session: Session, ctx: _ParkContext, rules, today: date) -> int:
     return len(everything)
 
 
+def _about(rng: random.Random, size: float) -> float:
+    """A size near ``size`` (±20%), so that parks differ."""
+    return round(size * rng.uniform(0.8, 1.2), 0)
+
+
 def _held_plot(ctx: _ParkContext, year: int, status, contracted: date, today: date) -> LandPlot:
     supplied_on = min(today, contracted - relativedelta(months=6))
     project = ctx.rng.choice(ctx.projects) if ctx.projects and ctx.rng.random() < 0.5 else None
@@ -239,7 +257,8 @@ def _seed_factories(session: Session, ctx: _ParkContext, today: date) -> None:
         (FactoryStatus.sold, FactoryMode.sale, 5200.0, 10.0, True, False),
     ]
     made = []
-    for index, (status, mode, area, load, power, clean) in enumerate(specs, start=1):
+    for index, (status, mode, size, load, power, clean) in enumerate(specs, start=1):
+        area = _about(rng, size)
         occupied = status in (FactoryStatus.let, FactoryStatus.sold)
         made.append(
             Factory(
@@ -302,7 +321,7 @@ def _seed_needs(session: Session) -> None:
         if rng.random() < 0.6:
             need = SiteNeed(
                 lead_id=lead.id,
-                land_mu=round(max(10.0, lead.expected_investment / 500), 0),
+                land_mu=round(max(5.0, lead.expected_investment / 800), 0),
                 dual_power=rng.random() < 0.5,
             )
         else:
