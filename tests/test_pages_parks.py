@@ -139,3 +139,21 @@ def test_sites_panel_and_reserve_from_the_lead_page(browser_login, staff, world)
     )
     assert released.status_code == 303
     assert staff.get(f"/api/land/{world['offered']}").json()["status"] == "available"
+
+
+def test_needs_are_stated_from_the_lead_page(browser_login, staff, world):
+    lead = world["lead"]
+    office = browser_login("staff", "needs-web")
+    assert 'action="/parks/sites/' + str(lead) + '/needs"' in office.get(f"/leads/{lead}").text
+    form = {"land_mu": "70", "factory_m2": "", "floor_load_kn": "", "special": ["dual_power"]}
+    done = office.post(f"/parks/sites/{lead}/needs", data=form, headers=ORIGIN)
+    assert done.status_code == 303, done.text
+    stated = staff.get(f"/api/leads/{lead}/needs").json()
+    assert (stated["land_mu"], stated["factory_m2"], stated["dual_power"]) == (70, None, True)
+    # GX-OPEN (60 mu, no dual power) no longer fits: not offered.
+    assert "GX-OPEN" not in office.get(f"/leads/{lead}").text.split('id="sites"')[1]
+    bad = office.post(f"/parks/sites/{lead}/needs", data={"land_mu": "-5"}, headers=ORIGIN)
+    assert bad.status_code == 422
+    assert staff.get(f"/api/leads/{lead}/needs").json()["land_mu"] == 70
+    viewer = browser_login("viewer", "needs-viewer")
+    assert viewer.post(f"/parks/sites/{lead}/needs", data=form, headers=ORIGIN).status_code == 403

@@ -26,16 +26,17 @@ from crm.listing import Page
 from crm.pages.deps import PageUser
 from crm.pages.forms import see_other
 from crm.pages.templating import render
-from crm.parks import factories, figures, plots, service
+from crm.parks import factories, figures, needs, plots, service
 from crm.parks.models import PlotStatus
 from crm.parks.publics import plot_public
-from crm.parks.schemas import SiteRef
+from crm.parks.schemas import NeedsPut, SiteRef
 
 router = APIRouter(include_in_schema=False)
 
 ParkId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 LeadId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 SITES_SHOWN = 8
+SPECIAL_NEEDS = ("dual_power", "pure_water", "hazardous_chemicals", "clean_room")
 ALL = Page(limit=1000)
 
 
@@ -112,6 +113,7 @@ def sites_panel(session: Session, user: User, lead: Lead) -> dict:
         "sites": found,
         "sites_shown": found.items[:SITES_SHOWN],
         "sites_may_reserve": policy.may_write_lead(session, user, lead),
+        "special_needs": SPECIAL_NEEDS,
     }
 
 
@@ -136,4 +138,32 @@ def reserve_or_release(
         )
     else:
         service.release_site(session, lead, kind, site_id, today=today, by=user.username)
+    return see_other(request, f"/leads/{lead.id}#sites")
+
+
+Amount = Annotated[float | None, Form(ge=0, le=1e7)]
+
+
+@router.post("/parks/sites/{lead_id}/needs")
+def save_needs(
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    lead_id: LeadId,
+    land_mu: Amount = None,
+    factory_m2: Amount = None,
+    floor_load_kn: Annotated[float | None, Form(gt=0, le=1000)] = None,
+    special: Annotated[list[str] | None, Form()] = None,
+):
+    """State the lead's site needs from its page (the same service as PUT /api/leads/{id}/needs)."""
+    lead = lead_service.get(session, lead_id)
+    policy.require_write_lead(session, user, lead)
+    flags = set(special or ())
+    data = NeedsPut(
+        land_mu=land_mu,
+        factory_m2=factory_m2,
+        floor_load_kn=floor_load_kn,
+        **{flag: flag in flags for flag in SPECIAL_NEEDS},
+    )
+    needs.put_for_lead(session, lead, data)
     return see_other(request, f"/leads/{lead.id}#sites")
