@@ -119,6 +119,7 @@ def test_the_planned_month_passing_turns_a_milestone_amber_and_three_months_red(
         assert (day, start["light"], plan["light"]) == (day, light, light)
         assert listed(staff, light=light) == {pid}
         assert {item["light"] for item in staff.get("/api/projects").json()["items"]} == {light}
+        assert staff.get(f"/api/projects/{pid}").json()["light"] == light
     assert start["days_late"] == (date(2027, 1, 1) - date(2026, 9, 30)).days
 
 

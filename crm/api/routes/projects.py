@@ -104,8 +104,13 @@ def home_counties():
 
 
 @router.get("/{project_id}", response_model=ProjectDetail)
-def get_project(project_id: int, session: DbSession):
-    return project_service.detail(project_service.get(session, project_id))
+def get_project(project_id: int, session: DbSession, now: RequestTime, settings: AppSettings):
+    """The project, with its light today (from its milestones and funding schedule)."""
+    project = project_service.detail(project_service.get(session, project_id))
+    limits = lights.cutoffs(local_date(now), settings)
+    return project.model_copy(
+        update={"light": lights.lights_of(session, [project_id], limits)[project_id]}
+    )
 
 
 @router.patch("/{project_id}", response_model=ProjectDetail)
