@@ -9,6 +9,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Hours from raising a service ticket to its due time, by priority (SPEC §2).
 DEFAULT_SLA_HOURS = {"urgent": 24.0, "high": 72.0, "normal": 168.0, "low": 336.0}
+# Months from signing to each milestone's planned date, unless the agreement says otherwise.
+DEFAULT_MILESTONE_MONTHS = {
+    "filed": 1,
+    "land_supplied": 2,
+    "planning_permit": 3,
+    "construction_permit": 5,
+    "construction_started": 6,
+    "completed": 18,
+    "production_started": 20,
+    "registered": 26,
+}
 
 
 class Settings(BaseSettings):
@@ -62,6 +73,22 @@ class Settings(BaseSettings):
     idle_fee_rate: float = Field(default=0.2, gt=0, le=1)
     idle_built_ratio: float = Field(default=1 / 3, gt=0, le=1)
     idle_invested_ratio: float = Field(default=0.25, gt=0, le=1)
+
+    # Project milestones and lights (红黄绿灯). A milestone is amber once its planned month has
+    # passed without it and red this many months later; a funding instalment is amber when
+    # more than ``funding_amber_days`` late, red past ``funding_red_days``; a started project
+    # with no milestone or money for ``stalled_days`` is 开工未建设. With
+    # ``milestones_need_acceptance`` the start and production dates the reports count are set
+    # only when the office (or a leader) accepts the milestone; else when it is recorded.
+    milestone_months: dict[str, Annotated[int, Field(ge=0, le=120)]] = Field(
+        default_factory=lambda: dict(DEFAULT_MILESTONE_MONTHS)
+    )
+    milestone_red_months: int = Field(default=3, ge=1, le=36)
+    funding_amber_days: int = Field(default=30, ge=0)
+    funding_red_days: int = Field(default=90, ge=1)
+    stalled_days: int = Field(default=90, ge=1)
+    milestones_need_acceptance: bool = True
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
 
 
 @lru_cache

@@ -10,10 +10,14 @@ audit trail means no record was changed either.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from tests import parks_access as parks
+from crm.db import transaction
+from crm.projects.models import FundingInstalment, Milestone, MilestoneKind, Project, Verification
 from tests.factories import chain_file, company
 from tests.records import OTHER, OWN, ROLES, SEGMENT, Records, build_world
 
@@ -176,6 +180,46 @@ def _delete_funding(r: Records, side: str) -> Request:
     return f"/api/projects/{entry['id']}/funding/{entry['entry_id']}", {}
 
 
+def _patch_milestone(r: Records, side: str) -> Request:
+    url = f"/api/projects/{r.project(side)['id']}/milestones/filed"
+    return _json(url, {"evidence_url": "https://example.cn/filing.pdf"})
+
+
+def _verify_milestone(r: Records, side: str) -> Request:
+    """A milestone recorded and waiting, made afresh for every case."""
+    project_id = r.project(side)["id"]
+    with transaction(r.db) as session:
+        filed = session.scalar(
+            select(Milestone).where(
+                Milestone.project_id == project_id, Milestone.kind == MilestoneKind.filed
+            )
+        )
+        filed.actual_on, filed.verification = date(2026, 3, 2), Verification.pending
+    url = f"/api/projects/{project_id}/milestones/filed/verification"
+    return _json(url, {"decision": "accepted"})
+
+
+def _upload_evidence(r: Records, side: str) -> Request:
+    url = f"/api/projects/{r.project(side)['id']}/milestones/filed/evidence"
+    return url, {"files": {"file": ("备案证.pdf", b"%PDF-1.4", "application/pdf")}}
+
+
+def _add_instalment(r: Records, side: str) -> Request:
+    url = f"/api/projects/{r.project(side)['id']}/funding-schedule"
+    return _json(url, {"due_on": "2026-06-30", "amount": 500})
+
+
+def _delete_instalment(r: Records, side: str) -> Request:
+    project_id = r.project(side)["id"]
+    with transaction(r.db) as session:
+        project = session.get(Project, project_id)
+        instalment = FundingInstalment(due_on=date(2026, 6, 30), amount=100)
+        project.funding_schedule.append(instalment)
+        session.flush()
+        instalment_id = instalment.id
+    return f"/api/projects/{project_id}/funding-schedule/{instalment_id}", {}
+
+
 def _put_policy(r: Records, side: str) -> Request:
     project = r.project(side)
     body = {"version": project["version"], "incentives": [{"type": "land"}]}
@@ -246,6 +290,22 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
         project_team, 204, _delete_funding
     ),
     ("PUT", "/api/projects/{project_id}/policy"): Expect(project_team, 200, _put_policy),
+    ("PATCH", "/api/projects/{project_id}/milestones/{kind}"): Expect(
+        project_team, 200, _patch_milestone
+    ),
+    ("POST", "/api/projects/{project_id}/milestones/{kind}/evidence"): Expect(
+        project_team, 201, _upload_evidence
+    ),
+    # Verification: the office and the leaders of the lead's task force, not the specialist.
+    ("POST", "/api/projects/{project_id}/milestones/{kind}/verification"): Expect(
+        pursuers, 200, _verify_milestone
+    ),
+    ("POST", "/api/projects/{project_id}/funding-schedule"): Expect(
+        project_team, 201, _add_instalment
+    ),
+    ("DELETE", "/api/projects/{project_id}/funding-schedule/{instalment_id}"): Expect(
+        project_team, 204, _delete_instalment
+    ),
     ("PATCH", "/api/projects/{project_id}/policy/incentives/{incentive_id}"): Expect(
         project_team, 200, _patch_incentive
     ),

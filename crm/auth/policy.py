@@ -121,6 +121,20 @@ def may_write_project(session: Session, user: User, project: Project) -> bool:
     return may_pursue(session, user, project.lead.task_force_id)
 
 
+def may_verify_milestones(session: Session, user: User, project: Project) -> bool:
+    """Accept or reject a project's recorded milestones: the office, or a leader of the
+    project's task force; never the specialist who records them."""
+    return user.role != Role.specialist and may_pursue(session, user, project.lead.task_force_id)
+
+
+def require_verify_milestones(session: Session, user: User, project: Project) -> None:
+    if not may_verify_milestones(session, user, project):
+        raise NotPermitted(
+            f"milestones of project {project.id} are verified by the promotion office "
+            "or a leader of its task force"
+        )
+
+
 def may_write_ticket(session: Session, user: User, ticket: Ticket) -> bool:
     if user.role == Role.specialist and ticket.assignee_id == user.id:
         return True

@@ -10,9 +10,11 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -37,6 +39,33 @@ class IncentiveType(StrEnum):
 class AgreementType(StrEnum):
     framework = "framework"  # 框架协议
     formal = "formal"  # 正式协议 (合同): what counts as 新签约 by default
+
+
+class MilestoneKind(StrEnum):
+    """A project's milestones from signing to the statistics register, in their order."""
+
+    filed = "filed"  # 备案
+    land_supplied = "land_supplied"  # 供地
+    planning_permit = "planning_permit"  # 规划许可
+    construction_permit = "construction_permit"  # 施工许可
+    construction_started = "construction_started"  # 开工
+    completed = "completed"  # 竣工
+    production_started = "production_started"  # 投产
+    registered = "registered"  # 入统 / 上规
+
+
+class Verification(StrEnum):
+    pending = "pending"  # 待核验
+    accepted = "accepted"  # 已认定
+    rejected = "rejected"  # 未通过
+
+
+class Light(StrEnum):
+    """A project's or milestone's light (红黄绿灯)."""
+
+    green = "green"
+    amber = "amber"
+    red = "red"
 
 
 class CardStatus(StrEnum):
@@ -104,6 +133,14 @@ class Project(VersionedMixin, Base):
     green_card: Mapped["GreenCard | None"] = relationship(
         cascade="all, delete-orphan", back_populates="project"
     )
+    milestones: Mapped[list["Milestone"]] = relationship(
+        order_by="Milestone.position", cascade="all, delete-orphan", back_populates="project"
+    )
+    funding_schedule: Mapped[list["FundingInstalment"]] = relationship(
+        order_by="(FundingInstalment.due_on, FundingInstalment.id)",
+        cascade="all, delete-orphan",
+        back_populates="project",
+    )
 
 
 class SpecialistChange(Base):
@@ -146,6 +183,80 @@ class FundingEntry(Base):
     by: Mapped[str | None] = mapped_column(String(64))
 
     project: Mapped[Project] = relationship(back_populates="funding")
+
+
+class FundingInstalment(Base):
+    """Money the agreement says should be in place by a date (资金到位计划)."""
+
+    __tablename__ = "project_funding_instalment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    due_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Float)  # 万元
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[str | None] = mapped_column(String(64))
+
+    project: Mapped[Project] = relationship(back_populates="funding_schedule")
+
+
+class Milestone(Base):
+    """One milestone of a project's plan: when it should happen, when it did, the evidence
+    and whether the office accepted it (only accepted ones reach the reports, by default)."""
+
+    __tablename__ = "project_milestone"
+    __table_args__ = (UniqueConstraint("project_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[MilestoneKind] = mapped_column(Enum(MilestoneKind, native_enum=False, length=32))
+    position: Mapped[int] = mapped_column(Integer)
+    planned_on: Mapped[date] = mapped_column(Date, index=True)
+    actual_on: Mapped[date | None] = mapped_column(Date)
+    evidence_url: Mapped[str | None] = mapped_column(String(1000))
+    evidence_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project_evidence_file.id", ondelete="SET NULL")
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None until an actual date is recorded; a new actual date or evidence asks again.
+    verification: Mapped[Verification | None] = mapped_column(
+        Enum(Verification, native_enum=False, length=16), index=True
+    )
+    opinion: Mapped[str | None] = mapped_column(Text)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project: Mapped[Project] = relationship(back_populates="milestones")
+    evidence_file: Mapped["EvidenceFile | None"] = relationship()
+
+    @property
+    def audit_label(self) -> str:
+        return f"project {self.project_id} {self.kind.value}"
+
+
+class EvidenceFile(Base):
+    """A file kept as evidence of a milestone (a permit scan, a photo of the site)."""
+
+    __tablename__ = "project_evidence_file"
+    __audit__ = False  # the bytes stay out of the audit log; the milestone's change is audited
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Incentive(Base):

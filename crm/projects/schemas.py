@@ -7,7 +7,7 @@ from crm.fields import InputModel, LongText
 from crm.leads.models import Stage
 from crm.leads.schemas import CompanyRef, TaskForceRef
 from crm.places import InvestorOrigin
-from crm.projects.models import AgreementType, CardStatus, IncentiveType
+from crm.projects.models import AgreementType, CardStatus, IncentiveType, Light
 
 Money = Annotated[float, Field(ge=0, le=1e9, description="万元")]
 ProjectName = Annotated[str, Field(min_length=1, max_length=200)]
@@ -214,6 +214,9 @@ class ProjectPublic(BaseModel):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    light: Light | None = Field(
+        default=None, description="红黄绿灯 from its milestones and funding schedule (lists)"
+    )
 
 
 class ProjectDetail(ProjectPublic):

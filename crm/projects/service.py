@@ -18,7 +18,7 @@ from crm.leads.models import RANK, Lead, Stage
 from crm.leads.schemas import CompanyRef, TaskForceRef
 from crm.listing import Page, contains, fetch_page
 from crm.places import InvestorOrigin
-from crm.projects import greencards
+from crm.projects import greencards, milestones
 from crm.projects import policy as policy_service
 from crm.projects.models import (
     AgreementType,
@@ -164,6 +164,7 @@ def create_for_signed_lead(
     session.add(project)
     session.flush()
     greencards.issue(session, project, now=now, task_force=lead.task_force)
+    milestones.plan_for_signing(project, now=now)
     return project
 
 
@@ -185,6 +186,7 @@ def record_milestone(project: Project, stage: Stage, *, now: datetime) -> None:
     ones a backward move undid; production closes the green card."""
     if stage not in MILESTONES:  # paused or lost: nothing happened on site
         return
+    before = milestones.project_dates(project)
     for later, attribute in MILESTONES.items():
         if RANK[later] > RANK[stage]:
             setattr(project, attribute, None)
@@ -198,6 +200,7 @@ def record_milestone(project: Project, stage: Stage, *, now: datetime) -> None:
         project.construction_start_inferred = True
     if stage == Stage.producing and project.green_card is not None:
         greencards.close(project.green_card, now=now, reason=greencards.CLOSED_BY_PRODUCTION)
+    milestones.follow_project_dates(project, before, now=now)
 
 
 def update(
@@ -214,6 +217,7 @@ def update(
             )
     if data.specialist_reason is not None and "specialist" not in changes:
         raise Invalid("specialist_reason", "a reason goes with a new specialist")
+    before = milestones.project_dates(project)
     with session.no_autoflush:
         if "specialist" in changes:
             username = changes.pop("specialist")
@@ -234,6 +238,7 @@ def update(
         for key, value in changes.items():
             setattr(project, key, value)
         project.touch()
+        milestones.follow_project_dates(project, before, now=now, by=by)
     session.flush()
     return project
 

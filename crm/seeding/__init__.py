@@ -27,6 +27,7 @@ from crm.companies.schemas import ParkCreate
 from crm.importing import Progress
 from crm.seeding import parks as park_carriers
 from crm.seeding import pipeline
+from crm.seeding.project_lifecycle import load_project_lifecycle
 
 DEFAULT_SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
 
@@ -42,6 +43,7 @@ class SeedResult:
     projects: int = 0
     visits: int = 0
     land_plots: int = 0
+    project_plans: int = 0  # projects given demo milestones and funding schedules
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
 
@@ -77,6 +79,7 @@ def load_seeds(
     result.task_forces = pipeline.load_task_forces(session, seeds)
     result.leads, result.projects, result.visits = pipeline.load_leads(session, seeds)
     result.land_plots = park_carriers.load_parks_carriers(session)
+    result.project_plans = load_project_lifecycle(session)
     return result
 
 

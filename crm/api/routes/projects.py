@@ -3,16 +3,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
+from crm.api.deps import AppSettings, CurrentUser, DbSession, PageParams, RequestTime
 from crm.api.records import MineProjects, WritableProject
 from crm.auth import policy
+from crm.clock import local_date
 from crm.leads.models import Stage
 from crm.listing import ListResult
 from crm.places import InvestorOrigin
-from crm.projects import greencards
+from crm.projects import greencards, lights
 from crm.projects import policy as policy_service
 from crm.projects import service as project_service
-from crm.projects.models import AgreementType, CardStatus
+from crm.projects.models import AgreementType, CardStatus, Light
+from crm.projects.plan_schemas import WatchlistCounts
 from crm.projects.schemas import (
     FundingCreate,
     FundingRecorded,
@@ -35,6 +37,8 @@ def list_projects(
     session: DbSession,
     page: PageParams,
     mine: MineProjects,
+    now: RequestTime,
+    settings: AppSettings,
     q: Annotated[str | None, Query(description="text in the company name")] = None,
     stage: Stage | None = None,
     chain: Annotated[str | None, Query(description="chain code")] = None,
@@ -47,8 +51,16 @@ def list_projects(
     agreement_type: AgreementType | None = None,
     investor_origin: InvestorOrigin | None = None,
     county: Annotated[str | None, Query(max_length=50, description="江油 or 江油市")] = None,
+    light: Annotated[Light | None, Query(description="红黄绿灯 today")] = None,
+    watch: Annotated[
+        lights.Watchlist | None,
+        Query(
+            description="逾期未开工 overdue_start; 三未: not_started, started_stalled, not_completed"
+        ),
+    ] = None,
 ):
-    """Signed projects, newest signing first."""
+    """Signed projects, newest signing first, each with its light today."""
+    limits = lights.cutoffs(local_date(now), settings)
     items, total = project_service.list_projects(
         session,
         page=page,
@@ -64,9 +76,25 @@ def list_projects(
         agreement_type=agreement_type,
         investor_origin=investor_origin,
         county=county,
-        only=mine,
+        only=lights.narrowed(mine, limits, light=light, watchlist=watch),
     )
-    return {"items": [project_service.public(p) for p in items], "total": total}
+    shown = lights.lights_of(session, [p.id for p in items], limits)
+    return {
+        "items": [
+            project_service.public(p).model_copy(update={"light": shown[p.id]}) for p in items
+        ],
+        "total": total,
+    }
+
+
+@router.get("/watchlists", response_model=WatchlistCounts)
+def watchlist_counts(
+    mine: MineProjects, session: DbSession, now: RequestTime, settings: AppSettings
+):
+    """How many projects are 逾期未开工 and in each 三未 list, and how many are amber and red;
+    list them with ``GET /api/projects?watch=…`` or ``?light=…``."""
+    limits = lights.cutoffs(local_date(now), settings)
+    return lights.watchlist_counts(session, limits, only=mine)
 
 
 @router.get("/counties", response_model=HomeCounties)
@@ -76,8 +104,13 @@ def home_counties():
 
 
 @router.get("/{project_id}", response_model=ProjectDetail)
-def get_project(project_id: int, session: DbSession):
-    return project_service.detail(project_service.get(session, project_id))
+def get_project(project_id: int, session: DbSession, now: RequestTime, settings: AppSettings):
+    """The project, with its light today (from its milestones and funding schedule)."""
+    project = project_service.detail(project_service.get(session, project_id))
+    limits = lights.cutoffs(local_date(now), settings)
+    return project.model_copy(
+        update={"light": lights.lights_of(session, [project_id], limits)[project_id]}
+    )
 
 
 @router.patch("/{project_id}", response_model=ProjectDetail)

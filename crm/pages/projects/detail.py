@@ -7,14 +7,16 @@ from fastapi import APIRouter, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.api.deps import DbSession, RequestTime
+from crm.api.deps import AppSettings, DbSession, RequestTime
 from crm.auth import policy
 from crm.auth import service as auth_service
 from crm.auth.models import Role, User
+from crm.config import Settings
 from crm.errors import NotPermitted
 from crm.listing import Page
 from crm.pages.deps import PageUser
 from crm.pages.projects.choices import edit_choices
+from crm.pages.projects.plan_context import plan_context
 from crm.pages.templating import render
 from crm.projects import policy as package_service
 from crm.projects import service as project_service
@@ -31,12 +33,20 @@ TICKETS_SHOWN = 100
 
 @router.get("/projects/{project_id}")
 def project_page(
-    request: Request, session: DbSession, user: PageUser, now: RequestTime, project_id: ProjectId
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    now: RequestTime,
+    settings: AppSettings,
+    project_id: ProjectId,
 ):
-    return render(request, TEMPLATE, project_context(session, user, project_id, now=now))
+    context = project_context(session, user, project_id, now=now, settings=settings)
+    return render(request, TEMPLATE, context)
 
 
-def project_context(session: Session, user: User, project_id: int, *, now: datetime) -> dict:
+def project_context(
+    session: Session, user: User, project_id: int, *, now: datetime, settings: Settings
+) -> dict:
     """What the project page shows; built again from the database after a refused form."""
     project = project_service.get(session, project_id)
     may_write = policy.may_write_project(session, user, project)
@@ -48,6 +58,7 @@ def project_context(session: Session, user: User, project_id: int, *, now: datet
     may_reassign = may_write and may_reassign_specialist(session, user, project)
     actors = [change.by for change in project.specialist_history]
     actors += [entry.by for entry in project.funding]
+    actors += [m.verified_by for m in project.milestones if m.verified_by]
     return {
         "project": project,
         "lead": project.lead,
@@ -69,6 +80,7 @@ def project_context(session: Session, user: User, project_id: int, *, now: datet
         "ticket_priorities": list(TicketPriority),
         "form": None,
         **edit_choices(session, user, project, may_write=may_write),
+        **plan_context(session, user, project, now=now, settings=settings),
     }
 
 

@@ -58,7 +58,9 @@ def refused(
     project_id = project.id
 
     def context() -> dict:
-        return {**project_context(session, user, project_id, now=now), "form": form}
+        settings = request.app.state.settings
+        context = project_context(session, user, project_id, now=now, settings=settings)
+        return {**context, "form": form}
 
     with refused_form(
         request,

@@ -10,15 +10,18 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.api.deps import DbSession
+from crm.api.deps import AppSettings, DbSession, RequestTime
 from crm.auth.models import Role, User
 from crm.chains.models import Chain
+from crm.clock import local_date
 from crm.companies.models import Park
 from crm.leads.models import Stage
 from crm.listing import Page
 from crm.pages.deps import PageUser
 from crm.pages.templating import render
+from crm.projects import lights
 from crm.projects import service as project_service
+from crm.projects.models import Light
 from crm.taskforces.models import TaskForce
 
 router = APIRouter()
@@ -38,6 +41,8 @@ class ProjectQuery(BaseModel):
     task_force_id: int | None = Field(None, ge=1, le=2**31 - 1)
     signed_from: date | None = None
     signed_to: date | None = None
+    light: Light | None = None
+    watch: lights.Watchlist | None = None
     sort: str = Field("-signed_on", pattern="^-?(signed_on|signed_investment)$")
     offset: int = Field(0, ge=0, le=10_000_000)
 
@@ -65,15 +70,22 @@ def project_list(
     session: DbSession,
     user: PageUser,
     query: Annotated[ProjectQuery, Depends(project_query)],
+    now: RequestTime,
+    settings: AppSettings,
 ):
+    limits = lights.cutoffs(local_date(now), settings)
     projects, total = project_service.list_projects(
         session,
         page=Page(limit=PAGE_SIZE, offset=query.offset),
-        **query.model_dump(exclude={"offset"}),
+        only=lights.narrowed(None, limits, light=query.light, watchlist=query.watch),
+        **query.model_dump(exclude={"offset", "light", "watch"}),
     )
     context = {
         "query": query,
         "projects": projects,
+        "lights": lights.lights_of(session, [p.id for p in projects], limits),
+        "light_choices": list(Light),
+        "watchlists": list(lights.Watchlist),
         "in_place": {p.id: project_service.investment_in_place(p) for p in projects},
         "total": total,
         "limit": PAGE_SIZE,
