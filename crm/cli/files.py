@@ -33,7 +33,8 @@ def import_chain(
         try:
             chain_files.append(ChainFile.model_validate_json(_chain_text(file)))
         except ValidationError as error:
-            typer.secho(f"{file}:", err=True, fg=typer.colors.RED)
+            if len(files) > 1:  # say which of them
+                typer.secho(f"{file}:", err=True, fg=typer.colors.RED)
             report_errors(error)
     try:
         with unit_of_work() as session:
