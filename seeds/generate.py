@@ -91,12 +91,14 @@ def main() -> None:
         for n, lvl, cs, area in PARKS
     ]
     write_json("parks.json", parks)
+    write_parks_csv(parks)
     write_json("chain_leaders.json", leaders)
     write_json("users.json", user_records())
     task_forces = task_force_records(rng)
     write_json("taskforces.json", task_forces)
     leads = lead_records(rng, rows, task_forces, chains)
     write_json("leads.json", leads)
+    write_sample_leads_csv(leads, rows)
     visits = Counter(v["status"] for lead in leads for v in lead["visits"])
     print(
         f"{len(rows)} companies ({sum(r['是否本地'] == '否' for r in rows)} targets), "
@@ -272,6 +274,40 @@ def _visit(rng, kind, status, when, city, owner, colleagues, segment, purpose=No
         "outcome": rng.choice(outcomes).format(segment=segment) if outcomes else None,
         "next_step": rng.choice(next_steps) if next_steps else None,
     }
+
+
+def write_parks_csv(parks: list[dict]) -> None:
+    """The parks as a park import file (what ``crm import parks`` reads)."""
+    levels = {"national": "国家级", "provincial": "省级", "city": "市级"}
+    with (HERE / "parks.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["园区名称", "级别", "主导产业链", "面积(亩)"])
+        for park in parks:
+            chains = ";".join(park["leading_chains"])
+            writer.writerow([park["name"], levels[park["level"]], chains, park["area_mu"]])
+
+
+def write_sample_leads_csv(leads: list[dict], companies: list[dict], count: int = 20) -> None:
+    """A lead import file to try ``crm import leads`` with: open leads, no users named."""
+    names = {c["统一社会信用代码"]: c["企业名称"] for c in companies}
+    open_leads = [lead for lead in leads if lead.get("next_follow_up")][:count]
+    with (HERE / "leads-sample.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(
+            ["企业名称", "统一社会信用代码", "所属环节", "优先级", "预计投资(万元)", "意向园区"]
+        )
+        for lead in open_leads:
+            code = lead["credit_code"]
+            writer.writerow(
+                [
+                    names[code],
+                    code,
+                    lead["segment"],
+                    lead["priority"],
+                    lead["expected_investment"],
+                    lead["park"],
+                ]
+            )
 
 
 def write_json(name: str, data) -> None:
