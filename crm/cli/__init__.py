@@ -119,7 +119,8 @@ def seed(
         Path | None, typer.Option(help="seed folder (default: the repo's seeds/)")
     ] = None,
 ) -> None:
-    """Load the seed data set into the configured database; running it again changes nothing."""
+    """Load the demo data set, demo users included, into the configured database: for trying
+    the product out, never for a real database. Running it again changes nothing."""
     from crm.seeding import DEFAULT_SEEDS, SeedError, load_seeds
 
     try:
