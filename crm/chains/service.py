@@ -71,7 +71,7 @@ def detail(session: Session, chain: Chain) -> ChainDetail:
 
 
 def export(session: Session, chain: Chain) -> dict:
-    """The chain file (SPEC §5); importing it gives back the same chain."""
+    """The chain file (docs/import-formats.md); importing it gives back the same chain."""
     file: dict = {"code": chain.code, "name": chain.name, "name_en": chain.name_en}
     if chain.description is not None:
         file["description"] = chain.description
