@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# make demo PORT=8001 when 8000 is taken
+PORT ?= 8000
 demo: $(STAMP)
-	$(BIN)/crm demo
+	@$(BIN)/crm demo --port $(PORT)
 
 # One worker per core (pytest-xdist); the slowest tests are listed at the end.
 test: $(STAMP)

@@ -3,10 +3,10 @@
 import unicodedata
 from collections.abc import Iterable
 
-import networkx as nx
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from crm.chains.links import build_links, check_segments, segments_by_key, split_ref
 from crm.chains.models import Chain, Segment, SegmentLink
 from crm.chains.schemas import (
     ChainDetail,
@@ -19,12 +19,6 @@ from crm.chains.schemas import (
 from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, contains, fetch_page
 from crm.updates import check_version, refuse_nulls
-
-
-def split_ref(ref: str, default_chain: str | None = None) -> tuple[str | None, str]:
-    """``"chain:segment"`` → ``("chain", "segment")``; a bare code takes ``default_chain``."""
-    chain_code, sep, segment_code = ref.rpartition(":")
-    return (chain_code if sep else default_chain), segment_code
 
 
 def get(session: Session, code: str) -> Chain:
@@ -77,7 +71,7 @@ def detail(session: Session, chain: Chain) -> ChainDetail:
 
 
 def export(session: Session, chain: Chain) -> dict:
-    """The chain file (SPEC §5); importing it gives back the same chain."""
+    """The chain file (docs/import-formats.md); importing it gives back the same chain."""
     file: dict = {"code": chain.code, "name": chain.name, "name_en": chain.name_en}
     if chain.description is not None:
         file["description"] = chain.description
@@ -100,9 +94,44 @@ def export(session: Session, chain: Chain) -> dict:
 
 def create(session: Session, data: ChainFile) -> Chain:
     """Create the chain, its segments and links; refuse the whole file on any error."""
+    chain, by_code = _create_segments(session, data)
+    chain.links = build_links(session, data, chain, by_code)
+    session.flush()
+    return chain
+
+
+def create_many(session: Session, files: list[ChainFile]) -> list[Chain]:
+    """Create several chains at once: every chain's segments first, then the links, so a
+    link may point into any of the files whatever their order. Refused whole on any error;
+    an error names the chain whose file it is in."""
+    codes = [data.code for data in files]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise Invalid("files", f"chain '{repeated[0]}' is in more than one file")
+    created = []
+    for data in files:
+        created.append(_in_file(data.code, _create_segments, session, data))
+    for data, (chain, by_code) in zip(files, created, strict=True):
+        chain.links = _in_file(data.code, build_links, session, data, chain, by_code)
+    session.flush()
+    return [chain for chain, _ in created]
+
+
+def _in_file(code: str, step, *args):
+    """Run one step of a multi-file import; a refusal says which chain's file it is about."""
+    try:
+        return step(*args)
+    except Invalid as error:
+        field = error.field if isinstance(error.field, tuple) else (error.field,)
+        raise Invalid((code, *field), error.message) from error
+    except Conflict as error:
+        raise Conflict(f"{code}: {error.detail}") from error
+
+
+def _create_segments(session: Session, data: ChainFile) -> tuple[Chain, dict[str, Segment]]:
     if session.scalar(select(Chain.id).where(Chain.code == data.code)) is not None:
         raise Conflict(f"chain '{data.code}' already exists")
-    _check_segments(data)
+    check_segments(data)
     chain = Chain(
         code=data.code,
         name=data.name,
@@ -127,9 +156,7 @@ def create(session: Session, data: ChainFile) -> Chain:
             by_code[s.code].parent = by_code[split_ref(s.parent)[1]]
     session.add(chain)
     session.flush()
-    chain.links = _build_links(session, data, chain, by_code)
-    session.flush()
-    return chain
+    return chain, by_code
 
 
 def update(session: Session, chain: Chain, data: ChainUpdate) -> Chain:
@@ -310,84 +337,3 @@ def _link_refs(session: Session, chain: Chain) -> list[tuple[str, str]]:
         return key.removeprefix(prefix) if key.startswith(prefix) else key
 
     return [(ref(link.from_segment_id), ref(link.to_segment_id)) for link in links]
-
-
-def _check_segments(data: ChainFile) -> None:
-    seen: set[str] = set()
-    for i, segment in enumerate(data.segments):
-        if segment.code in seen:
-            raise Invalid(("segments", i, "code"), f"duplicate segment code '{segment.code}'")
-        seen.add(segment.code)
-    parents = nx.DiGraph()
-    for i, segment in enumerate(data.segments):
-        if segment.parent is None:
-            continue
-        chain_code, parent_code = split_ref(segment.parent, data.code)
-        if chain_code != data.code:
-            raise Invalid(
-                ("segments", i, "parent"),
-                f"parent '{segment.parent}' of '{segment.code}' is in another chain",
-            )
-        if parent_code not in seen:
-            raise Invalid(
-                ("segments", i, "parent"),
-                f"unknown parent segment '{parent_code}' of '{segment.code}'",
-            )
-        parents.add_edge(segment.code, parent_code)
-    _refuse_cycle(parents, "segments", "parent cycle")
-
-
-def _build_links(
-    session: Session, data: ChainFile, chain: Chain, own: dict[str, Segment]
-) -> list[SegmentLink]:
-    foreign_keys = {
-        key
-        for link in data.links
-        for key in (split_ref(link.from_, data.code), split_ref(link.to, data.code))
-        if key[0] != data.code
-    }
-    foreign = segments_by_key(session, foreign_keys)
-    graph = nx.DiGraph()
-    links: list[SegmentLink] = []
-    seen_pairs: set[tuple[int, int]] = set()
-    for i, link in enumerate(data.links):
-        ends = []
-        for end, ref in (("from", link.from_), ("to", link.to)):
-            key = split_ref(ref, data.code)
-            segment = own.get(key[1]) if key[0] == data.code else foreign.get(key)
-            if segment is None:
-                raise Invalid(("links", i, end), f"unknown segment '{ref}'")
-            ends.append(segment)
-        source, target = ends
-        if source.chain_id != chain.id and target.chain_id != chain.id:
-            raise Invalid(("links", i), f"link {link.from_} → {link.to} does not touch this chain")
-        if (source.id, target.id) in seen_pairs:
-            raise Invalid(("links", i), f"duplicate link {link.from_} → {link.to}")
-        seen_pairs.add((source.id, target.id))
-        if source.chain_id == target.chain_id == chain.id:
-            graph.add_edge(source.code, target.code)
-        links.append(SegmentLink(from_segment=source, to_segment=target, position=i))
-    _refuse_cycle(graph, "links", "supply cycle")
-    return links
-
-
-def _refuse_cycle(graph: nx.DiGraph, field: str, what: str) -> None:
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        return
-    path = " → ".join([edge[0] for edge in cycle] + [cycle[0][0]])
-    raise Invalid(field, f"{what}: {path}")
-
-
-def segments_by_key(session: Session, keys: set[tuple[str | None, str]]) -> dict:
-    """``{(chain code, segment code): Segment}`` for the given keys, in one query."""
-    if not keys:
-        return {}
-    chain_codes = {chain_code for chain_code, _ in keys}
-    rows = session.execute(
-        select(Chain.code, Segment)
-        .join(Segment, Segment.chain_id == Chain.id)
-        .where(Chain.code.in_(chain_codes), Segment.code.in_({code for _, code in keys}))
-    )
-    return {(chain_code, s.code): s for chain_code, s in rows if (chain_code, s.code) in keys}

@@ -16,6 +16,7 @@ from crm.auth.schemas import UserCreate
 from crm.cli.common import acting, fail, progress_bar, report_errors, unit_of_work
 from crm.cli.files import export_app, import_app, report_app
 from crm.cli.land import factory_app, land_app
+from crm.cli.parks import import_parks, park_app
 from crm.config import get_settings
 from crm.db import make_engine, make_sessionmaker, transaction
 from crm.errors import DomainError
@@ -30,6 +31,8 @@ app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
 app.add_typer(land_app, name="land")
 app.add_typer(factory_app, name="factory")
+app.add_typer(park_app, name="park")
+import_app.command("parks")(import_parks)
 
 
 @app.command()
@@ -119,7 +122,8 @@ def seed(
         Path | None, typer.Option(help="seed folder (default: the repo's seeds/)")
     ] = None,
 ) -> None:
-    """Load the seed data set into the configured database; running it again changes nothing."""
+    """Load the demo data set, demo users included, into the configured database: for trying
+    the product out, never for a real database. Running it again changes nothing."""
     from crm.seeding import DEFAULT_SEEDS, SeedError, load_seeds
 
     try:
@@ -147,6 +151,7 @@ def demo(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
     """Create or reuse ./crm-demo.db (SQLite), migrate, seed, print the log-ins and serve."""
+    _refuse_busy_port(host, port)
     import uvicorn
 
     from crm import migrate
@@ -165,6 +170,21 @@ def demo(
     DEMO_LOGINS.chmod(0o600)
     _print_logins(host, port, logins)
     uvicorn.run(create_app(Settings(database_url=url)), host=host, port=port)
+
+
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Fail at once, before any work or output, when the port is taken."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            fail(
+                f"port {port} on {host} is in use ({error.strerror}); choose another: "
+                f"crm demo --port {port + 1}  (or make demo PORT={port + 1})"
+            )
 
 
 def _demo_logins(session, known: dict[str, str]) -> dict[str, str]:

@@ -19,22 +19,41 @@ report_app = typer.Typer(help="Reports for leadership.")
 
 
 @import_app.command("chain")
-def import_chain(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Create a chain map from a chain file (JSON, SPEC §5); refused whole on any error."""
+def import_chain(
+    files: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help="chain files (JSON)")
+    ],
+) -> None:
+    """Create chain maps from chain files (JSON), e.g. ``crm import chain seeds/chains/*.json``.
+
+    Links between the chains given resolve whatever the files' order; all are refused on any
+    error."""
+    chain_files = []
+    for file in files:
+        try:
+            chain_files.append(ChainFile.model_validate_json(_chain_text(file)))
+        except ValidationError as error:
+            if len(files) > 1:  # say which of them
+                typer.secho(f"{file}:", err=True, fg=typer.colors.RED)
+            report_errors(error)
     try:
-        try:  # Windows Notepad saves UTF-8 with a byte-order mark
-            text = file.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            fail(f"{file} is not UTF-8 text: save the chain file as UTF-8")
-        data = ChainFile.model_validate_json(text)
         with unit_of_work() as session:
-            chain = chain_service.create(session, data)
-            summary = (
-                f"chain '{chain.code}': {len(chain.segments)} segments, {len(chain.links)} links"
-            )
-    except (ValidationError, DomainError) as error:
+            chains = chain_service.create_many(session, chain_files)
+            summaries = [
+                f"chain '{c.code}': {len(c.segments)} segments, {len(c.links)} links"
+                for c in chains
+            ]
+    except DomainError as error:
         report_errors(error)
-    typer.echo(f"imported {summary}")
+    for summary in summaries:
+        typer.echo(f"imported {summary}")
+
+
+def _chain_text(file: Path) -> str:
+    try:  # Windows Notepad saves UTF-8 with a byte-order mark
+        return file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text: save the chain file as UTF-8")
 
 
 IgnoreColumn = Annotated[

@@ -274,6 +274,8 @@ class Incentive(Base):
     conditions: Mapped[str | None] = mapped_column(Text)
     honoured_at: Mapped[date | None] = mapped_column(Date)
     honoured_amount: Mapped[float | None] = mapped_column(Float)  # 万元
+    # Why the incentive would not pass a fair-competition review (公平竞争审查), if it would not.
+    compliance: Mapped[str | None] = mapped_column(Text)
 
     project: Mapped[Project] = relationship(back_populates="incentives")
 

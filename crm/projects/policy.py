@@ -58,6 +58,7 @@ def update_incentive(
         "conditions": incentive.conditions,
         "honoured_at": incentive.honoured_at,
         "honoured_amount": incentive.honoured_amount,
+        "compliance": incentive.compliance,
         **changes,
     }
     _apply(incentive, merged, field=())
@@ -74,6 +75,7 @@ def _apply(incentive: Incentive, values: dict, *, field: tuple) -> None:
     incentive.conditions = values["conditions"]
     incentive.honoured_at = values["honoured_at"]
     incentive.honoured_amount = values["honoured_amount"]
+    incentive.compliance = values.get("compliance")
 
 
 def totals(incentives: Iterable[Incentive]) -> PolicyTotals:
@@ -107,6 +109,7 @@ def public(project: Project) -> PolicyPublic:
                 honoured=i.honoured_at is not None,
                 honoured_at=i.honoured_at,
                 honoured_amount=i.honoured_amount,
+                compliance=i.compliance,
             )
             for i in project.incentives
         ],
@@ -145,6 +148,7 @@ def _kept(project: Project) -> list[IncentiveIn]:
             conditions=i.conditions,
             honoured_at=i.honoured_at,
             honoured_amount=i.honoured_amount,
+            compliance=i.compliance,
         )
         for i in project.incentives
     ]

@@ -101,6 +101,9 @@ class IncentiveIn(InputModel):
     conditions: LongText | None = None
     honoured_at: dt.date | None = Field(default=None, description="when it was honoured (兑现)")
     honoured_amount: Money | None = None
+    compliance: LongText | None = Field(
+        default=None, description="why it would not pass a fair-competition review, if so"
+    )
 
 
 class PolicyPut(InputModel):
@@ -122,6 +125,7 @@ class IncentivePatch(InputModel):
     conditions: LongText | None = None
     honoured_at: dt.date | None = None
     honoured_amount: Money | None = None
+    compliance: LongText | None = None
 
 
 class IncentivePublic(BaseModel):
@@ -132,6 +136,9 @@ class IncentivePublic(BaseModel):
     honoured: bool
     honoured_at: dt.date | None
     honoured_amount: float | None
+    compliance: str | None = Field(
+        description="a warning: why this incentive would not pass a fair-competition review"
+    )
 
 
 class PolicyTotals(BaseModel):

@@ -21,9 +21,16 @@ from crm.leads import visits as visit_service
 from crm.leads.models import Lead
 from crm.leads.schemas import LeadCreate, StageMove, VisitCreate
 from crm.pipeline import service as pipeline
+from crm.projects import greencards
 from crm.projects import policy as policy_service
 from crm.projects import service as project_service
-from crm.projects.schemas import FundingCreate, IncentiveIn, PolicyPut
+from crm.projects.schemas import (
+    FundingCreate,
+    GreenCardUpdate,
+    IncentiveIn,
+    PolicyPut,
+    ProjectUpdate,
+)
 from crm.taskforces import service as task_force_service
 from crm.taskforces.models import TaskForce
 from crm.taskforces.schemas import TaskForceCreate
@@ -74,6 +81,7 @@ def load_leads(session: Session, seeds: Path) -> tuple[int, int, int]:
             expected_investment=record["expected_investment"],
             expected_jobs=record["expected_jobs"],
             next_follow_up=record.get("next_follow_up"),
+            park=record.get("park"),
         )
         lead, _ = lead_service.create(session, data, now=_at(record["created_at"]))
         leads += 1
@@ -108,7 +116,28 @@ def _replay(session: Session, lead: Lead, record: dict, users: dict[str, User]) 
             )
         else:
             _raise_ticket(session, project, item, moment)
+    if project is not None and record.get("project"):
+        _fill_details(session, project, record["project"])
     return project is not None
+
+
+def _fill_details(session: Session, project, details: dict) -> None:
+    """The assessment, planning links and land date as the specialist entered them, and the
+    green card's service team, on the day of the latest of them."""
+    days = [project.signed_on]
+    days += [date.fromisoformat(details[key]) for key in ("land_on",) if key in details]
+    when = datetime.combine(max(days), time(10), UTC)
+    by = project.specialist.username
+    fields = {
+        key: details[key] for key in ("assessment", "planning_links", "land_on") if key in details
+    }
+    if fields:
+        change = ProjectUpdate(version=project.version, **fields)
+        project_service.update(session, project, change, by=by, now=when)
+    if details.get("service_team") and project.green_card is not None:
+        card = project.green_card
+        team = GreenCardUpdate(version=card.version, members=details["service_team"])
+        greencards.update(session, card, team, now=when)
 
 
 def _set_policy(session: Session, project, items: list[dict]) -> None:

@@ -1,7 +1,7 @@
 """The browser tests' database: migrated and loaded with the demo data set (seeds/), once a session.
 
 Every seeded user gets the same known password, hashed once: argon2 is slow on purpose, and
-hashing 27 passwords would add many seconds. ``ROLE_USERS`` names the user who signs in for
+hashing every seeded user's password would add many seconds. ``ROLE_USERS`` names the user who signs in for
 each role. Run as ``python -m tests.browser.demo_data URL`` it seeds URL and prints the time
 taken, as JSON on its last line (the conftest starts it so while other tests run).
 """

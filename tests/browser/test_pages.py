@@ -56,18 +56,19 @@ def test_the_chain_map_shows_columns_statuses_and_links(page, log_in):
     wait_for_charts(page, count=1)
     columns = page.locator(".chain-column h3")
     expect(columns).to_have_text(["上游", "中游", "下游"])
-    polarizer = page.locator("[data-segment='new-display:polarizer']")
-    expect(polarizer).to_have_attribute("data-status", "missing")
-    expect(polarizer).to_contain_text("缺失")  # status as text, not colour alone
-    expect(polarizer).to_have_css("border-top-style", "dashed")
-    expect(page.locator("[data-segment='new-display:liquid-crystal']")).to_contain_text("较强")
-    expect(page.locator("[data-segment='new-display:glass-substrate']")).to_contain_text("薄弱")
+    # seeds: 液晶材料 has no local firm, 偏光片 has a local 龙头, 量子点材料 one small firm
+    missing = page.locator("[data-segment='new-display:liquid-crystal']")
+    expect(missing).to_have_attribute("data-status", "missing")
+    expect(missing).to_contain_text("缺失")  # status as text, not colour alone
+    expect(missing).to_have_css("border-top-style", "dashed")
+    expect(page.locator("[data-segment='new-display:polarizer']")).to_contain_text("较强")
+    expect(page.locator("[data-segment='new-display:quantum-dot']")).to_contain_text("薄弱")
     chart = page.locator("[data-chart=chainmap] svg")
-    expect(chart).to_contain_text("偏光片")
+    expect(chart).to_contain_text("液晶材料")
     expect(chart).to_contain_text("(新材料)")  # a cross-chain link ends in a labelled stub
     assert chart.locator("path").count() > 20  # the supply links are drawn
     gaps = page.locator(".gap-list li")
-    expect(gaps.first).to_contain_text("量子点材料")
+    expect(gaps.first).to_contain_text("显示驱动芯片")  # the gap most segments depend on
     assert_accessible(page)
 
 
@@ -75,9 +76,9 @@ def test_a_missing_segment_opens_its_targets_with_reasons(page, log_in):
     log_in("staff")
     page.goto("/chains/new-display")
     wait_for_charts(page, count=1)
-    page.locator("[data-segment='new-display:polarizer']").click()
+    page.locator("[data-segment='new-display:liquid-crystal']").click()
     panel = page.locator("#segment-panel")
-    expect(panel.locator("h2")).to_contain_text("偏光片")
+    expect(panel.locator("h2")).to_contain_text("液晶材料")
     targets_tab = panel.get_by_role("tab", name=re.compile("目标企业"))
     expect(targets_tab).to_have_attribute("aria-selected", "true")
     first = panel.locator("ol.targets > li").first
