@@ -15,9 +15,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests import parks_access as parks
 from crm.db import transaction
 from crm.projects.models import FundingInstalment, Milestone, MilestoneKind, Project, Verification
+from tests import parks_access as parks
 from tests.factories import chain_file, company
 from tests.records import OTHER, OWN, ROLES, SEGMENT, Records, build_world
 

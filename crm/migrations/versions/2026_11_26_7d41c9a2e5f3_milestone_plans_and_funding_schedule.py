@@ -5,7 +5,7 @@ Every project gets its eight milestones, planned from its signing date by the de
 start, production start) as accepted actuals: the reports already count them.
 
 Revision ID: 7d41c9a2e5f3
-Revises: 3b7e51c0d2a4
+Revises: 5e1d2c7a9b30
 Create Date: 2026-11-26 16:40:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d41c9a2e5f3"
-down_revision: str | None = "3b7e51c0d2a4"
+down_revision: str | None = "5e1d2c7a9b30"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
