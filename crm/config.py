@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Hours from raising a service ticket to its due time, by priority (SPEC §2).
 DEFAULT_SLA_HOURS = {"urgent": 24.0, "high": 72.0, "normal": 168.0, "low": 336.0}
+# Days without a move or visit before a lead turns amber, then red, by priority.
+DEFAULT_LEAD_LIGHT_DAYS = {"A": (30, 60), "B": (60, 90), "C": (60, 90)}
 
 
 class Settings(BaseSettings):
@@ -53,6 +55,19 @@ class Settings(BaseSettings):
     sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS)
     )
+
+    # Lead lights and pauses (crm.leads.lights): days without a stage move or done visit after
+    # which a lead of that priority turns amber and red, e.g. CRM_LEAD_LIGHT_DAYS='{"A": [20, 45]}';
+    # days without progress after which a lead is proposed for a pause ("长期无进展").
+    lead_light_days: dict[str, tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]]] = (
+        Field(default_factory=lambda: dict(DEFAULT_LEAD_LIGHT_DAYS))
+    )
+    lead_pause_after_days: int = Field(default=180, gt=0)
+    # A negotiating lead of these priorities, or expecting at least this investment (万元),
+    # must have a specialist (一项一策一专员).
+    lead_specialist_rule: bool = True
+    lead_specialist_priorities: list[str] = Field(default_factory=lambda: ["A"])
+    lead_specialist_investment: float = Field(default=10000, ge=0)
 
 
 @lru_cache

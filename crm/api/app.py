@@ -15,6 +15,7 @@ from crm.api.routes import (
     dashboard,
     gaps,
     imports,
+    lead_lifecycle,
     leads,
     parks,
     projects,
@@ -39,6 +40,7 @@ PROTECTED_ROUTERS = [
     (companies.router, "companies"),
     (parks.router, "parks"),
     (taskforces.router, "taskforces"),
+    (lead_lifecycle.router, "leads"),  # before leads: /leads/pause-proposals is no lead id
     (leads.router, "leads"),
     (visits.router, "visits"),
     (projects.router, "projects"),

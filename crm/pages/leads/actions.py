@@ -14,6 +14,7 @@ from crm.auth import policy
 from crm.auth.models import User
 from crm.errors import Invalid, NotFound
 from crm.i18n import translate
+from crm.leads import moves as lead_moves
 from crm.leads import service as lead_service
 from crm.leads import visits as visit_service
 from crm.leads.models import Lead, VisitStatus
@@ -77,7 +78,7 @@ async def move_lead(
         request, session, TEMPLATE, page, values=values, stale_record=("lead", lead_id)
     ):
         fields = {k: v for k, v in values.items() if k in StageMove.model_fields}
-        signing = lead_service.signs_when_moved_to(lead, fields.get("stage"))
+        signing = lead_moves.signs_when_moved_to(lead, fields.get("stage"))
         if not signing:
             fields = {k: v for k, v in fields.items() if k not in SIGNING_FIELDS}
         move = StageMove.model_validate(fields)
@@ -92,7 +93,7 @@ async def move_lead(
 def _check_what_the_move_needs(request: Request, lead: Lead, move: StageMove, signing: bool):
     """The service's own rules, asked first so the message is in the page's language."""
     lang = getattr(request.state, "lang", "zh")
-    needs_reason = dict(lead_service.move_options(lead)).get(move.stage, False)
+    needs_reason = dict(lead_moves.move_options(lead)).get(move.stage, False)
     if needs_reason and not (move.reason or "").strip():
         raise Invalid("reason", translate(lang, "leadpage.reason_required"))
     if signing and not move.specialist:
