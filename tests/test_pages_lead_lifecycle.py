@@ -138,3 +138,19 @@ def test_the_list_filters_on_the_clock(app, setup, clock, staff):
     assert f'href="/leads/{a_id}"' not in chen.get("/leads?not_moved=46").text
     assert chen.get("/leads?sort=-last_contact_on").status_code == 200
     assert chen.get("/leads?light=blue").status_code == 422
+
+
+def test_the_stage_form_refuses_negotiating_without_a_specialist(app, setup, staff):
+    chen = signed_in(app, "chen")
+    lead_id = setup["leads"]["A"]["id"]
+    version = staff.get(f"/api/leads/{lead_id}").json()["version"]
+    move = {"version": version, "stage": "negotiating"}
+    refused = chen.post(f"/leads/{lead_id}/stage", data=move, **POST)
+    assert refused.status_code == 422
+    assert "必须有项目专员，请先指定专员" in refused.text
+    assert staff.get(f"/api/leads/{lead_id}").json()["stage"] == "identified"
+    named = {"version": version, "specialist": "sun"}
+    assert chen.post(f"/leads/{lead_id}/specialist", data=named, **POST).status_code == 303
+    moved = chen.post(f"/leads/{lead_id}/stage", data={**move, "version": version + 1}, **POST)
+    assert moved.status_code == 303
+    assert staff.get(f"/api/leads/{lead_id}").json()["stage"] == "negotiating"
