@@ -20,6 +20,8 @@ DEFAULT_MILESTONE_MONTHS = {
     "production_started": 20,
     "registered": 26,
 }
+# Days without a move or visit before a lead turns amber, then red, by priority.
+DEFAULT_LEAD_LIGHT_DAYS = {"A": (30, 60), "B": (60, 90), "C": (60, 90)}
 
 
 class Settings(BaseSettings):
@@ -89,6 +91,19 @@ class Settings(BaseSettings):
     stalled_days: int = Field(default=90, ge=1)
     milestones_need_acceptance: bool = True
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
+    # Lead lights and pauses (crm.leads.lights): days without a stage move or done visit after
+    # which a lead of that priority turns amber and red, e.g. CRM_LEAD_LIGHT_DAYS='{"A": [20, 45]}';
+    # days without progress after which a lead is proposed for a pause ("长期无进展").
+    lead_light_days: dict[str, tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]]] = (
+        Field(default_factory=lambda: dict(DEFAULT_LEAD_LIGHT_DAYS))
+    )
+    lead_pause_after_days: int = Field(default=180, gt=0)
+    # A negotiating lead of these priorities, or expecting at least this investment (万元),
+    # must have a specialist (一项一策一专员).
+    lead_specialist_rule: bool = True
+    lead_specialist_priorities: list[str] = Field(default_factory=lambda: ["A"])
+    lead_specialist_investment: float = Field(default=10000, ge=0)
 
 
 @lru_cache

@@ -27,16 +27,25 @@ def prepare(client: TestClient, make_user) -> dict:
 
 
 def negotiating_lead(
-    client: TestClient, name: str, *, task_force_id: int | None = None, segment: str = "panel"
+    client: TestClient,
+    name: str,
+    *,
+    task_force_id: int | None = None,
+    segment: str = "panel",
+    specialist: str | None = SPECIALIST,
+    expected_investment: float = 50000,
 ) -> int:
+    """A lead moved to negotiating; one expecting 1亿 or more names its specialist first
+    (the rule of crm.leads.presigning)."""
     created = client.post("/api/companies", json=company(name))
     assert created.status_code == 201, created.text
     body = {
         "company_id": created.json()["id"],
         "segment": f"new-display:{segment}",
         "task_force_id": task_force_id,
-        "expected_investment": 50000,
+        "expected_investment": expected_investment,
         "expected_jobs": 300,
+        "specialist": specialist,
     }
     lead = client.post("/api/leads", json=body)
     assert lead.status_code == 201, lead.text

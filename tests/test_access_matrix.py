@@ -155,6 +155,21 @@ def _move_lead(r: Records, side: str) -> Request:
     return _json(f"/api/leads/{r.lead(side)['id']}/stage", {"stage": "contacted"})
 
 
+def _lead_put(path: str, body: dict) -> Callable[[Records, str], Request]:
+    def request(r: Records, side: str) -> Request:
+        lead = r.lead(side)
+        return _json(f"/api/leads/{lead['id']}/{path}", {"version": lead["version"], **body})
+
+    return request
+
+
+def _lead_post(path: str) -> Callable[[Records, str], Request]:
+    def request(r: Records, side: str) -> Request:
+        return _json(f"/api/leads/{r.lead(side)['id']}/{path}", {})
+
+    return request
+
+
 def _create_visit(r: Records, side: str) -> Request:
     return _json("/api/visits", {"lead_id": r.lead(side)["id"], "date": "2026-03-09"})
 
@@ -281,6 +296,31 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
     ("PATCH", "/api/leads/{lead_id}"): Expect(pursuers, 200, _patch_lead),
     ("DELETE", "/api/leads/{lead_id}"): Expect(pursuers, 204, _delete_lead),
     ("POST", "/api/leads/{lead_id}/stage"): Expect(pursuers, 200, _move_lead),
+    ("PUT", "/api/leads/{lead_id}/specialist"): Expect(
+        pursuers, 200, _lead_put("specialist", {"specialist": "specialist1"})
+    ),
+    ("PUT", "/api/leads/{lead_id}/assessment"): Expect(
+        pursuers, 200, _lead_put("assessment", {"assessment": {"organisation": "市研究院"}})
+    ),
+    ("PUT", "/api/leads/{lead_id}/planning-links"): Expect(
+        pursuers, 200, _lead_put("planning-links", {"links": [{"title": "VR", "url": "/vr"}]})
+    ),
+    ("PUT", "/api/leads/{lead_id}/policy"): Expect(
+        pursuers, 200, _lead_put("policy", {"incentives": [{"type": "land"}]})
+    ),
+    # Decisions on a lead (approve its policy, a pause proposal): the office and the leader of
+    # its task force (here the leader of 甲 is the signed-in leader). Allowed, they meet the
+    # record's own state: an empty package cannot be approved (422), a fresh lead is not
+    # proposed for a pause (409); tests/test_lead_lifecycle.py covers them succeeding.
+    ("POST", "/api/leads/{lead_id}/policy/approve"): Expect(
+        pursuers, 422, _lead_put("policy/approve", {})
+    ),
+    ("POST", "/api/leads/{lead_id}/pause-proposal/confirm"): Expect(
+        pursuers, 409, _lead_post("pause-proposal/confirm")
+    ),
+    ("POST", "/api/leads/{lead_id}/pause-proposal/renew"): Expect(
+        pursuers, 409, _lead_post("pause-proposal/renew")
+    ),
     ("POST", "/api/visits"): Expect(pursuers, 201, _create_visit),
     ("PATCH", "/api/visits/{visit_id}"): Expect(pursuers, 200, _patch_visit),
     # Projects and their tickets: also the project's specialist.

@@ -404,6 +404,7 @@ def world(app, staff, make_user) -> dict:
                 "segment": lead["segment"],
                 "task_force_id": tf_ids[lead["tf"]],
                 "expected_investment": lead["expected"],
+                "specialist": SPECIALIST,
             }
             response = staff.post("/api/leads", json=body)
             assert response.status_code == 201, response.text

@@ -88,6 +88,7 @@ def history(app, staff, make_user) -> dict:
                 "segment": segment,
                 "task_force_id": units.get(unit),
                 "expected_investment": expected,
+                "specialist": SPECIALIST,
                 **({"park": park} if park else {}),
             }
             response = staff.post("/api/leads", json=lead)

@@ -35,7 +35,8 @@ def setup(staff, make_user, clock) -> dict:
 def test_signing_without_a_specialist_is_refused_and_changes_nothing(
     staff, setup, table_counts, specialist, message
 ):
-    lead_id = negotiating_lead(staff, "京东方科技")
+    # Below 1亿 a negotiating lead may have no specialist yet; signing still needs one.
+    lead_id = negotiating_lead(staff, "京东方科技", specialist=None, expected_investment=9000)
     before = table_counts()
     body = {"stage": "signed", "investment": 80000, "park": PARK}
     if specialist:

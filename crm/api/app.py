@@ -16,6 +16,7 @@ from crm.api.routes import (
     gaps,
     imports,
     land,
+    lead_lifecycle,
     leads,
     parks,
     project_plans,
@@ -41,6 +42,7 @@ PROTECTED_ROUTERS = [
     (companies.router, "companies"),
     (parks.router, "parks"),
     (taskforces.router, "taskforces"),
+    (lead_lifecycle.router, "leads"),  # before leads: /leads/pause-proposals is no lead id
     (leads.router, "leads"),
     (visits.router, "visits"),
     (projects.router, "projects"),

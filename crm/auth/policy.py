@@ -109,6 +109,23 @@ def may_write_lead(session: Session, user: User, lead: Lead) -> bool:
     return may_pursue(session, user, lead.task_force_id)
 
 
+def may_decide_for_lead(session: Session, user: User, lead: Lead) -> bool:
+    """Approve the lead's draft policy package, confirm or renew its pause proposal: the
+    office, or the leader (专班组长) of the lead's task force, not its members."""
+    if is_office(user):
+        return True
+    task_force = lead.task_force
+    return user.role == Role.leader and task_force is not None and task_force.leader_id == user.id
+
+
+def require_decide_for_lead(session: Session, user: User, lead: Lead) -> None:
+    if not may_decide_for_lead(session, user, lead):
+        raise NotPermitted(
+            f"only the promotion office or the leader of the lead's task force decides this "
+            f"for lead {lead.id}"
+        )
+
+
 def may_write_visit(session: Session, user: User, visit: Visit) -> bool:
     """A visit is its lead's: whoever pursues the lead plans and records its visits."""
     return may_write_lead(session, user, visit.lead)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.chains.models import Chain, Segment
 from crm.companies.models import Company, Park
-from crm.leads import service
+from crm.leads import lights, service
 from crm.leads.models import PIPELINE, Lead
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page, Total, capped_count, page_ids_subquery, page_total
@@ -36,6 +36,8 @@ _LEAD_COLUMNS = (
     Lead.version,
     Lead.created_at,
     Lead.updated_at,
+    Lead.last_contact_on,
+    Lead.last_visit_on,
 )
 
 
@@ -123,6 +125,9 @@ def _public(row, today: date) -> dict:
         "notes": row.notes,
         "park": row.park_name,
         "project_id": row.project_id,
+        "last_contact_on": row.last_contact_on,
+        "last_visit_on": row.last_visit_on,
+        "light": lights.light_of(row.stage, row.priority, row.last_contact_on, today),
         "version": row.version,
         "created_at": row.created_at,
         "updated_at": row.updated_at,

@@ -58,6 +58,26 @@ class VisitStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class VisitKind(StrEnum):
+    outbound = "outbound"  # 外出拜访
+    inbound = "inbound"  # 来访考察 (received by a city leader)
+    event = "event"  # 活动洽谈
+    online = "online"  # 线上
+    signing = "signing"  # 签约仪式
+
+
+class PolicyStatus(StrEnum):
+    draft = "draft"  # 草案
+    approved = "approved"  # 已审定
+
+
+def _created_on(context) -> date:
+    """A new lead's last contact is its creation (the day its stage was set), wherever it is
+    written from (API, import, seeds)."""
+    moved = context.get_current_parameters().get("stage_changed_at") or utcnow()
+    return moved.astimezone().date()
+
+
 class Lead(VersionedMixin, Base):
     """One target company pursued for one investment (招商线索)."""
 
@@ -73,6 +93,8 @@ class Lead(VersionedMixin, Base):
         Index("ix_lead_priority_id", "priority", "id"),
         Index("ix_lead_expected_investment_id", "expected_investment", "id"),
         Index("ix_lead_next_follow_up_id", "next_follow_up", "id"),
+        Index("ix_lead_last_contact_on_id", "last_contact_on", "id"),
+        Index("ix_lead_last_visit_on_id", "last_visit_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,12 +117,36 @@ class Lead(VersionedMixin, Base):
     expected_jobs: Mapped[int | None] = mapped_column(Integer)
     next_follow_up: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Before signing (一项一策一专员): the specialist, the think-tank assessment (研判报告),
+    # planning links and a draft policy package; signing hands them to the project
+    # (crm.pipeline.handover).
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assessment_org: Mapped[str | None] = mapped_column(String(200))
+    assessment_date: Mapped[date | None] = mapped_column(Date)
+    assessment_conclusion: Mapped[str | None] = mapped_column(Text)
+    assessment_url: Mapped[str | None] = mapped_column(String(1000))
+    # VR planning maps, site plans: [{"title": …, "url": …}].
+    planning_links: Mapped[list[dict] | None] = mapped_column(JSON, default=list)
+    policy_status: Mapped[PolicyStatus] = mapped_column(
+        Enum(PolicyStatus, native_enum=False, length=16), default=PolicyStatus.draft
+    )
+    policy_approved_by: Mapped[str | None] = mapped_column(String(64))
+    policy_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The lead's clock (crm.leads.contact): the last done visit, the last contact (that visit
+    # or a stage move, creation included), and when a leader last renewed a stale lead.
+    last_visit_on: Mapped[date | None] = mapped_column(Date)
+    last_contact_on: Mapped[date | None] = mapped_column(Date, default=_created_on)
+    pause_renewed_on: Mapped[date | None] = mapped_column(Date)
 
     company: Mapped[Company] = relationship()
     segment: Mapped[Segment] = relationship()
     task_force: Mapped[TaskForce | None] = relationship()
-    owner: Mapped[User | None] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     park: Mapped[Park | None] = relationship()
+    specialist: Mapped[User | None] = relationship(foreign_keys=[specialist_id])
+    incentives: Mapped[list["LeadIncentive"]] = relationship(
+        order_by="LeadIncentive.position", cascade="all, delete-orphan", back_populates="lead"
+    )
     history: Mapped[list["StageChange"]] = relationship(
         order_by="StageChange.id", cascade="all, delete-orphan", back_populates="lead"
     )
@@ -140,6 +186,11 @@ class Visit(VersionedMixin, Base):
     status: Mapped[VisitStatus] = mapped_column(
         Enum(VisitStatus, native_enum=False, length=16), default=VisitStatus.planned
     )
+    kind: Mapped[VisitKind] = mapped_column(
+        Enum(VisitKind, native_enum=False, length=16), default=VisitKind.outbound
+    )
+    # For an inbound inspection (来访考察): the city leader who received the visitors.
+    received_by: Mapped[str | None] = mapped_column(String(100))
 
     lead: Mapped[Lead] = relationship()
     task_force: Mapped[TaskForce | None] = relationship()
@@ -147,3 +198,19 @@ class Visit(VersionedMixin, Base):
     @validates("city")
     def _full_city_name(self, _key: str, value: str | None) -> str | None:
         return places.city_name(value)
+
+
+class LeadIncentive(Base):
+    """One incentive of a lead's draft policy package, shaped as a project's
+    (``crm.projects.models.Incentive``); ``type`` holds an ``IncentiveType`` value."""
+
+    __tablename__ = "lead_incentive"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[float | None] = mapped_column(Float)  # 万元
+    conditions: Mapped[str | None] = mapped_column(Text)
+
+    lead: Mapped[Lead] = relationship(back_populates="incentives")

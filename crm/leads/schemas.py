@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.fields import InputModel, LongText, SegmentKey
-from crm.leads.models import Priority, Source, Stage, VisitStatus
+from crm.leads.models import Priority, Source, Stage, VisitKind, VisitStatus
 
 
 class LeadCreate(InputModel):
@@ -14,6 +14,9 @@ class LeadCreate(InputModel):
     segment: SegmentKey
     task_force_id: int | None = None
     owner: str | None = Field(default=None, description="username")
+    specialist: str | None = Field(
+        default=None, description="the specialist (项目专员) who will carry the project"
+    )
     priority: Priority = Priority.B
     source: Source = Source.other
     expected_investment: Annotated[float, Field(ge=0, le=1e9)] | None = Field(
@@ -36,6 +39,7 @@ class LeadUpdate(InputModel):
     segment: SegmentKey | None = None
     task_force_id: int | None = None
     owner: str | None = None
+    specialist: str | None = Field(default=None, description="null removes the specialist")
     priority: Priority | None = None
     source: Source | None = None
     expected_investment: Annotated[float, Field(ge=0, le=1e9)] | None = None
@@ -110,6 +114,15 @@ class LeadPublic(BaseModel):
     notes: str | None
     park: str | None = Field(description="intended park (意向园区)")
     project_id: int | None = None
+    last_contact_on: dt.date | None = Field(
+        None, description="the last stage move or done visit (the lead's clock)"
+    )
+    last_visit_on: dt.date | None = Field(None, description="the last done visit")
+    light: Literal["green", "amber", "red"] | None = Field(
+        None,
+        description="days without contact against the priority's thresholds; "
+        "none once signed, paused or lost",
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -117,6 +130,10 @@ class LeadPublic(BaseModel):
 
 class LeadDetail(LeadPublic):
     history: list[HistoryEntry]
+    specialist: str | None = Field(None, description="the specialist named before signing")
+    pause_proposed: bool = Field(
+        False, description="no progress for the pause threshold (180 days): proposed for a pause"
+    )
 
 
 class LeadCreated(LeadDetail):
@@ -139,6 +156,10 @@ class VisitCreate(InputModel):
     outcome: LongText | None = None
     next_step: LongText | None = None
     status: VisitStatus = VisitStatus.planned
+    kind: VisitKind = VisitKind.outbound
+    received_by: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="inbound inspection (来访考察): the city leader who received it"
+    )
 
 
 class VisitUpdate(InputModel):
@@ -153,6 +174,8 @@ class VisitUpdate(InputModel):
     outcome: LongText | None = None
     next_step: LongText | None = None
     status: VisitStatus | None = None
+    kind: VisitKind | None = None
+    received_by: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
 
 class VisitPublic(BaseModel):
@@ -167,6 +190,8 @@ class VisitPublic(BaseModel):
     outcome: str | None
     next_step: str | None
     status: VisitStatus
+    kind: VisitKind
+    received_by: str | None
     lead_stage: Stage
     suggested_stage: Stage | None = Field(
         None, description="a done visit of a lead below 'visited' offers this move; not applied"
@@ -189,3 +214,11 @@ class LeadFilters(InputModel):
     city: str | None = Field(None, max_length=50, description="the company's city: 深圳 or 深圳市")
     province: str | None = Field(None, max_length=50, description="the company's province")
     overdue: bool | None = Field(None, description="follow-up date passed")
+    not_visited_days: int | None = Field(
+        None, ge=1, le=3650, description="open leads with no done visit in this many days"
+    )
+    not_moved_days: int | None = Field(
+        None, ge=1, le=3650, description="open leads whose stage has not moved in this many days"
+    )
+    light: Literal["green", "amber", "red"] | None = Field(None, description="the lead's light")
+    pause_proposed: bool | None = Field(None, description="proposed for a pause (长期无进展)")

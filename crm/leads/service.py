@@ -16,6 +16,7 @@ from crm.companies import search as company_search
 from crm.companies.models import Company, Park, park_chain
 from crm.db import utcnow
 from crm.errors import Conflict, Invalid, NotFound
+from crm.leads import contact, lights, presigning
 from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Stage, StageChange
 from crm.leads.schemas import (
     CompanyRef,
@@ -32,12 +33,13 @@ from crm.taskforces import service as task_force_service
 from crm.updates import refuse_nulls
 
 # What a lead shows, all many-to-one: joined into the lead's own statement.
-_LOAD = (
+LOAD_OPTIONS = (
     joinedload(Lead.company),
     joinedload(Lead.segment).joinedload(Segment.chain),
     joinedload(Lead.task_force),
     joinedload(Lead.owner),
     joinedload(Lead.park),
+    joinedload(Lead.specialist),
 )
 # Each has an index on (column, id), so a page is read in order, not sorted.
 SORTABLE = {
@@ -48,12 +50,16 @@ SORTABLE = {
     "stage_changed_at": Lead.stage_changed_at,
     "expected_investment": Lead.expected_investment,
     "next_follow_up": Lead.next_follow_up,
+    "last_contact_on": Lead.last_contact_on,
+    "last_visit_on": Lead.last_visit_on,
 }
-NULLABLE = frozenset({"expected_investment", "next_follow_up"})  # their nulls sort last
+NULLABLE = frozenset(
+    {"expected_investment", "next_follow_up", "last_visit_on"}
+)  # their nulls sort last
 
 
 def get(session: Session, lead_id: int, *, with_history: bool = False) -> Lead:
-    options = [*_LOAD, selectinload(Lead.history)] if with_history else list(_LOAD)
+    options = [*LOAD_OPTIONS, selectinload(Lead.history)] if with_history else list(LOAD_OPTIONS)
     lead = session.get(Lead, lead_id, options=options)
     if lead is None:
         raise NotFound(f"lead {lead_id} not found")
@@ -61,7 +67,7 @@ def get(session: Session, lead_id: int, *, with_history: bool = False) -> Lead:
 
 
 def require(session: Session, lead_id: int, *, field: str = "lead_id") -> Lead:
-    lead = session.get(Lead, lead_id, options=list(_LOAD))
+    lead = session.get(Lead, lead_id, options=list(LOAD_OPTIONS))
     if lead is None:
         raise Invalid(field, f"unknown lead {lead_id}")
     return lead
@@ -76,7 +82,7 @@ def public(lead: Lead, *, today: date | None = None) -> LeadPublic:
     return LeadPublic(**_public_fields(lead, today or date.today()))
 
 
-def detail(lead: Lead) -> LeadDetail:
+def detail(lead: Lead, *, today: date | None = None) -> LeadDetail:
     history = [
         HistoryEntry(
             from_=change.from_stage,
@@ -88,7 +94,13 @@ def detail(lead: Lead) -> LeadDetail:
         )
         for change in lead.history
     ]
-    return LeadDetail(**_public_fields(lead, date.today()), history=history)
+    today = today or date.today()
+    return LeadDetail(
+        **_public_fields(lead, today),
+        history=history,
+        specialist=lead.specialist.username if lead.specialist else None,
+        pause_proposed=lights.is_proposed(lead, today),
+    )
 
 
 def _public_fields(lead: Lead, today: date) -> dict:
@@ -119,6 +131,9 @@ def _public_fields(lead: Lead, today: date) -> dict:
         ),
         "notes": lead.notes,
         "park": lead.park.name if lead.park else None,
+        "last_contact_on": lead.last_contact_on,
+        "last_visit_on": lead.last_visit_on,
+        "light": lights.light_of(lead.stage, lead.priority, lead.last_contact_on, today),
         "version": lead.version,
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
@@ -139,7 +154,7 @@ def list_leads(
     if only is not None:
         query = query.where(only)
     query = query.order_by(*ordering(sort))
-    return fetch_page_by_ids(session, query, page, entity=Lead, options=_LOAD)
+    return fetch_page_by_ids(session, query, page, entity=Lead, options=LOAD_OPTIONS)
 
 
 def filtered_query(filters: LeadFilters, *, today: date | None = None) -> Select:
@@ -176,7 +191,7 @@ def filtered_query(filters: LeadFilters, *, today: date | None = None) -> Select
         open_stages = [s for s in PIPELINE if RANK[s] < RANK[Stage.signed]]
         late = (Lead.next_follow_up < (today or date.today())) & Lead.stage.in_(open_stages)
         query = query.where(late if f.overdue else ~late | Lead.next_follow_up.is_(None))
-    return query
+    return query.where(*lights.clock_conditions(f, today or date.today()))
 
 
 def ordering(sort: str) -> list:
@@ -219,7 +234,8 @@ def create(
     )
     if lead.park is None:
         lead.park = default_park(session, segment.chain_id)
-    _apply_people(session, lead, data.model_dump(include={"task_force_id", "owner"}))
+    contact.after_move(lead, lead.stage_changed_at)
+    _apply_people(session, lead, data.model_dump(include={"task_force_id", "owner", "specialist"}))
     warnings = _duplicate_warnings(session, company.id, segment.id)
     session.add(lead)
     session.flush()
@@ -243,6 +259,7 @@ def update(session: Session, lead: Lead, data: LeadUpdate) -> Lead:
                 setattr(lead, key, changes[key])
         if "park" in changes:
             lead.park = park_service.require(session, changes["park"]) if changes["park"] else None
+        presigning.check_specialist_rule(lead)
         lead.touch()
     session.flush()
     return lead
@@ -352,6 +369,7 @@ def record_move(
         lead.highest_rank = max(lead.highest_rank, RANK[target])
     lead.stage = target
     lead.stage_changed_at = at
+    contact.after_move(lead, at)
     if flush:
         session.flush()
     return change
@@ -375,6 +393,9 @@ def _apply_people(session: Session, lead: Lead, values: dict) -> None:
     if "owner" in values:
         owner = values["owner"]
         lead.owner = auth_service.require_user(session, owner, field="owner") if owner else None
+    if "specialist" in values:
+        named = values["specialist"]
+        lead.specialist = presigning.require_specialist(session, named) if named else None
 
 
 def _duplicate_warnings(session: Session, company_id: int, segment_id: int) -> list[str]:
@@ -433,27 +454,3 @@ def companies_pursued_in(session: Session, chain_id: int, segment_code: str) -> 
         .where(Segment.chain_id == chain_id, Segment.code == segment_code)
     )
     return set(session.scalars(query))
-
-
-def move_options(lead: Lead) -> list[tuple[Stage | Literal["resume"], bool]]:
-    """The moves ``plan_move`` would accept from the lead's stage, each with whether it
-    needs a reason, so a form offers only those and marks the reason where the rules ask."""
-    options: list[tuple[Stage | Literal["resume"], bool]] = []
-    candidates: list[Stage | Literal["resume"]] = [*PIPELINE, *sorted(HALTED), "resume"]
-    for target in candidates:
-        try:
-            plan_move(lead, target, "—")
-        except Invalid:
-            continue
-        try:
-            plan_move(lead, target, None)
-            needs_reason = False
-        except Invalid as error:
-            needs_reason = error.field == "reason"
-        options.append((target, needs_reason))
-    return options
-
-
-def signs_when_moved_to(lead: Lead, target: Stage | Literal["resume"]) -> bool:
-    """Would this move be the lead's signing (which creates its project)?"""
-    return target == Stage.signed and lead.highest_rank < RANK[Stage.signed]

@@ -6,9 +6,10 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm import places
-from crm.errors import NotFound
+from crm.errors import Invalid, NotFound
+from crm.leads import contact
 from crm.leads import service as lead_service
-from crm.leads.models import RANK, Lead, Stage, Visit, VisitStatus
+from crm.leads.models import RANK, Lead, Stage, Visit, VisitKind, VisitStatus
 from crm.leads.schemas import CompanyRef, TaskForceRef, VisitCreate, VisitPublic, VisitUpdate
 from crm.listing import Page, fetch_page
 from crm.taskforces import service as task_force_service
@@ -18,6 +19,17 @@ _LOAD = (
     selectinload(Visit.lead).selectinload(Lead.company),
     selectinload(Visit.task_force),
 )
+
+
+# Kinds where our people travel to the company (its city is the default place).
+AWAY = frozenset({VisitKind.outbound})
+
+
+def _check_receiver(kind: VisitKind, received_by: str | None) -> None:
+    if received_by and kind != VisitKind.inbound:
+        raise Invalid(
+            "received_by", "only an inbound inspection (来访考察) has a receiving city leader"
+        )
 
 
 def get(session: Session, visit_id: int) -> Visit:
@@ -51,6 +63,8 @@ def public(visit: Visit) -> VisitPublic:
         outcome=visit.outcome,
         next_step=visit.next_step,
         status=visit.status,
+        kind=visit.kind,
+        received_by=visit.received_by,
         lead_stage=lead.stage,
         suggested_stage=Stage.visited if suggest else None,
         version=visit.version,
@@ -64,6 +78,7 @@ def list_visits(
     lead_id: int | None = None,
     task_force_id: int | None = None,
     status: VisitStatus | None = None,
+    kind: VisitKind | None = None,
     city: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -79,6 +94,8 @@ def list_visits(
         query = query.where(Visit.task_force_id == task_force_id)
     if status:
         query = query.where(Visit.status == status)
+    if kind:
+        query = query.where(Visit.kind == kind)
     if city:
         query = query.where(Visit.city.in_(places.city_spellings(city)))
     if date_from:
@@ -95,11 +112,14 @@ def create(session: Session, data: VisitCreate) -> Visit:
         if data.task_force_id is not None
         else lead.task_force
     )
+    _check_receiver(data.kind, data.received_by)
     visit = Visit(
         lead=lead,
         task_force=task_force,
         date=data.date,
-        city=data.city or lead.company.city,
+        kind=data.kind,
+        received_by=data.received_by,
+        city=data.city or (lead.company.city if data.kind in AWAY else None),
         participants=list(dict.fromkeys(data.participants)),
         purpose=data.purpose,
         outcome=data.outcome,
@@ -108,13 +128,14 @@ def create(session: Session, data: VisitCreate) -> Visit:
     )
     session.add(visit)
     session.flush()
+    contact.after_visit_change(session, lead.id)
     return visit
 
 
 def update(session: Session, visit: Visit, data: VisitUpdate) -> Visit:
     check_version(visit, data.version, f"visit {visit.id}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    refuse_nulls(changes, "date", "status", "participants")
+    refuse_nulls(changes, "date", "status", "participants", "kind")
     with session.no_autoflush:
         if "task_force_id" in changes:
             tf_id = changes.pop("task_force_id")
@@ -124,13 +145,7 @@ def update(session: Session, visit: Visit, data: VisitUpdate) -> Visit:
         for key, value in changes.items():
             setattr(visit, key, value)
         visit.touch()
+    _check_receiver(visit.kind, visit.received_by)
     session.flush()
+    contact.after_visit_change(session, visit.lead_id)
     return visit
-
-
-def not_visited_since(since: date) -> ColumnElement[bool]:
-    """Leads still being pursued with no done visit on or after ``since`` (a lead list's
-    "not visited for N days")."""
-    open_stages = [s for s, rank in RANK.items() if rank < RANK[Stage.signed]]
-    visited = select(Visit.lead_id).where(Visit.status == VisitStatus.done, Visit.date >= since)
-    return Lead.stage.in_(open_stages) & Lead.id.not_in(visited)

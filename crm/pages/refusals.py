@@ -36,6 +36,13 @@ PATTERNS: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     (re.compile(r"unknown park '(.+)'"), "unknown_park", ("park",)),
     (re.compile(r"was changed by someone else"), "stale", ()),
     (re.compile(r"only a signing move takes these"), "only_signing", ()),
+    # The lead's life before signing and its pause proposals (crm.i18n.areas.leadlife).
+    (re.compile(r"must have a specialist \(项目专员\); name one"), "negotiating_specialist", ()),
+    (re.compile(r"name another instead of removing"), "keep_specialist", ()),
+    (re.compile(r"empty policy package cannot be approved"), "empty_policy", ()),
+    (re.compile(r"policy package of lead \d+ is already approved"), "policy_approved", ()),
+    (re.compile(r"is not proposed for a pause"), "not_proposed", ()),
+    (re.compile(r"only an inbound inspection"), "receiver_inbound_only", ()),
 ]
 
 

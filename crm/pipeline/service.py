@@ -10,10 +10,12 @@ from crm.auth.models import User
 from crm.clock import local_date
 from crm.db import utcnow
 from crm.errors import Conflict, Invalid
+from crm.leads import presigning
 from crm.leads import service as lead_service
 from crm.leads.models import Lead, Stage
 from crm.leads.schemas import StageMove
 from crm.parks import reservations as site_reservations
+from crm.pipeline import handover
 from crm.projects import service as project_service
 from crm.projects.models import AgreementType, Project
 
@@ -34,6 +36,7 @@ def move_stage(
     project = project_service.find_by_lead(session, lead.id)
     _refuse_second_signing(lead, move.stage, project)
     target = lead_service.plan_move(lead, move.stage, move.reason)
+    presigning.check_specialist_rule(lead, target)
     signing = target == Stage.signed and project is None
     if not signing:
         given = [field for field in SIGNING_FIELDS if getattr(move, field) is not None]
@@ -43,7 +46,7 @@ def move_stage(
         project_service.signing_terms(
             session,
             lead,
-            specialist=move.specialist,
+            specialist=handover.specialist_for_signing(lead, move.specialist),
             park=move.park,
             investment=move.investment,
             name=move.project_name,
@@ -59,6 +62,7 @@ def move_stage(
         project = project_service.create_for_signed_lead(
             session, lead, terms, by=user.username, now=now
         )
+        handover.copy_to_project(session, lead, project)
     elif project is not None:
         project_service.record_milestone(project, target, now=now)
         session.flush()

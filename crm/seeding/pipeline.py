@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.auth.models import User
+from crm.auth.models import Role, User
 from crm.chains import service as chain_service
 from crm.companies.models import Company
 from crm.config import get_settings
@@ -31,6 +31,7 @@ from crm.projects.schemas import (
     PolicyPut,
     ProjectUpdate,
 )
+from crm.seeding.lead_lifecycle import specialist_before_signing
 from crm.taskforces import service as task_force_service
 from crm.taskforces.models import TaskForce
 from crm.taskforces.schemas import TaskForceCreate
@@ -66,6 +67,7 @@ def load_leads(session: Session, seeds: Path) -> tuple[int, int, int]:
             session, {tuple(r["segment"].split(":", 1)) for r in records}
         ).items()
     }
+    specialists = [u.username for u in users.values() if u.role == Role.specialist and u.is_active]
     leads = projects = visits = 0
     for record in records:
         company_id = companies[record["credit_code"]]
@@ -76,6 +78,7 @@ def load_leads(session: Session, seeds: Path) -> tuple[int, int, int]:
             segment=record["segment"],
             task_force_id=task_forces[record["task_force"]],
             owner=record["owner"],
+            specialist=specialist_before_signing(record, specialists),
             priority=record["priority"],
             source=record["source"],
             expected_investment=record["expected_investment"],

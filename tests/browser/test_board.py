@@ -45,6 +45,7 @@ def fresh_lead(live_server):
                 task_force_id=task_force.id,
                 priority="A",
                 expected_investment=60000,
+                specialist="sunli",  # an A lead negotiates only with its specialist named
             )
             lead, _ = lead_service.create(session, data)
             if stage != "identified":

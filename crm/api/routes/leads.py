@@ -60,7 +60,8 @@ def create_lead(data: LeadCreate, session: DbSession, user: CurrentUser, now: Re
     """Create a lead at stage ``identified``."""
     policy.require_lead_fields(session, user, data.model_dump())
     lead, warnings = lead_service.create(session, data, now=now)
-    detail = lead_service.detail(lead_service.get(session, lead.id, with_history=True))
+    lead = lead_service.get(session, lead.id, with_history=True)
+    detail = lead_service.detail(lead, today=local_date(now))
     return LeadCreated(**detail.model_dump(by_alias=False), warnings=warnings)
 
 
@@ -92,16 +93,19 @@ def export_leads(
 
 
 @router.get("/{lead_id}", response_model=LeadDetail)
-def get_lead(lead_id: int, session: DbSession):
-    detail = lead_service.detail(lead_service.get(session, lead_id, with_history=True))
+def get_lead(lead_id: int, session: DbSession, now: RequestTime):
+    lead = lead_service.get(session, lead_id, with_history=True)
+    detail = lead_service.detail(lead, today=local_date(now))
     return _with_project_ids(session, [detail])[0]
 
 
 @router.patch("/{lead_id}", response_model=LeadDetail)
-def update_lead(lead: WritableLead, data: LeadUpdate, session: DbSession, user: CurrentUser):
+def update_lead(
+    lead: WritableLead, data: LeadUpdate, session: DbSession, user: CurrentUser, now: RequestTime
+):
     policy.require_lead_fields(session, user, data.model_dump(exclude_unset=True), lead=lead)
     lead_service.update(session, lead, data)
-    return _with_project_ids(session, [lead_service.detail(lead)])[0]
+    return _with_project_ids(session, [lead_service.detail(lead, today=local_date(now))])[0]
 
 
 @router.delete("/{lead_id}", status_code=204)
@@ -115,11 +119,12 @@ def move_stage(
     lead: WritableLead, move: StageMove, session: DbSession, user: CurrentUser, now: RequestTime
 ):
     """Move the lead to another stage. Signing needs ``specialist`` (a user whose
-    role is specialist), takes ``investment`` (万元; default the expected one) and ``park``,
+    role is specialist; by default the one the lead names), copies the lead's assessment,
+    planning links and approved policy package to the project, takes ``investment`` (万元; default the expected one) and ``park``,
     creates the project and its green card and returns the new ``project_id``; ``started``
     and ``producing`` date the project's milestones, ``producing`` closes its green card."""
     project_id = pipeline.move_stage(session, lead, move, user, now=now)
-    detail = lead_service.detail(lead)
+    detail = lead_service.detail(lead, today=local_date(now))
     return StageMoved(
         **detail.model_dump(by_alias=False, exclude={"project_id"}), project_id=project_id
     )

@@ -8,7 +8,7 @@ from crm.api.records import MineVisits, WritableVisit
 from crm.auth import policy
 from crm.leads import service as lead_service
 from crm.leads import visits as visit_service
-from crm.leads.models import VisitStatus
+from crm.leads.models import VisitKind, VisitStatus
 from crm.leads.schemas import VisitCreate, VisitPublic, VisitUpdate
 from crm.listing import ListResult
 
@@ -23,6 +23,7 @@ def list_visits(
     lead_id: int | None = None,
     task_force_id: int | None = None,
     status: VisitStatus | None = None,
+    kind: VisitKind | None = None,
     city: str | None = None,
     date_from: Annotated[date | None, Query()] = None,
     date_to: Annotated[date | None, Query()] = None,
@@ -33,6 +34,7 @@ def list_visits(
         lead_id=lead_id,
         task_force_id=task_force_id,
         status=status,
+        kind=kind,
         city=city,
         date_from=date_from,
         date_to=date_to,

@@ -14,9 +14,11 @@ from crm.auth import policy
 from crm.auth.models import User
 from crm.errors import Invalid, NotFound
 from crm.i18n import translate
+from crm.leads import moves as lead_moves
+from crm.leads import presigning
 from crm.leads import service as lead_service
 from crm.leads import visits as visit_service
-from crm.leads.models import Lead, VisitStatus
+from crm.leads.models import Lead, Stage, VisitStatus
 from crm.leads.schemas import LeadUpdate, StageMove, VisitCreate, VisitUpdate
 from crm.pages.deps import PageUser
 from crm.pages.forms import form_values, refused_form, see_other
@@ -77,7 +79,7 @@ async def move_lead(
         request, session, TEMPLATE, page, values=values, stale_record=("lead", lead_id)
     ):
         fields = {k: v for k, v in values.items() if k in StageMove.model_fields}
-        signing = lead_service.signs_when_moved_to(lead, fields.get("stage"))
+        signing = lead_moves.signs_when_moved_to(lead, fields.get("stage"))
         if not signing:
             fields = {k: v for k, v in fields.items() if k not in SIGNING_FIELDS}
         move = StageMove.model_validate(fields)
@@ -92,11 +94,14 @@ async def move_lead(
 def _check_what_the_move_needs(request: Request, lead: Lead, move: StageMove, signing: bool):
     """The service's own rules, asked first so the message is in the page's language."""
     lang = getattr(request.state, "lang", "zh")
-    needs_reason = dict(lead_service.move_options(lead)).get(move.stage, False)
+    needs_reason = dict(lead_moves.move_options(lead)).get(move.stage, False)
     if needs_reason and not (move.reason or "").strip():
         raise Invalid("reason", translate(lang, "leadpage.reason_required"))
-    if signing and not move.specialist:
+    if signing and not move.specialist and lead.specialist is None:
         raise Invalid("specialist", translate(lang, "leadpage.specialist_required"))
+    unnamed = lead.specialist is None and move.stage == Stage.negotiating
+    if unnamed and presigning.needs_specialist(lead, Stage.negotiating):
+        raise Invalid("stage", translate(lang, "board.rule.negotiating_specialist"))
 
 
 @router.post("/leads/{lead_id:int}/visits")

@@ -14,9 +14,11 @@ from crm.auth import service as auth_service
 from crm.auth.models import Role, User
 from crm.clock import local_date
 from crm.companies.models import Park
+from crm.leads import lights, presigning
+from crm.leads import moves as lead_moves
 from crm.leads import service as lead_service
 from crm.leads import visits as visit_service
-from crm.leads.models import Lead, Priority, Source
+from crm.leads.models import Lead, Priority, Source, VisitKind
 from crm.listing import Page
 from crm.pages.chains import lead_task_forces
 from crm.pages.deps import PageUser
@@ -24,6 +26,7 @@ from crm.pages.leads.table import segments_by_chain
 from crm.pages.parks import sites_panel
 from crm.pages.templating import render
 from crm.projects import service as project_service
+from crm.projects.models import IncentiveType
 from crm.taskforces import service as task_force_service
 
 router = APIRouter()
@@ -60,6 +63,11 @@ def lead_context(
         "today": today,
         "investment_value": plain_number(lead.expected_investment),
         **sites_panel(session, user, lead),
+        "presign": presigning.public(lead),
+        "links_text": "\n".join(f"{link.title} | {link.url}" for link in presigning.links_of(lead)),
+        "clock": lead_clock(lead, today),
+        "may_decide": policy.may_decide_for_lead(session, user, lead),
+        "visit_kinds": list(VisitKind),
     }
     if may_write:
         context.update(_form_choices(session, user, lead))
@@ -67,12 +75,12 @@ def lead_context(
 
 
 def _form_choices(session: Session, user: User, lead: Lead) -> dict:
-    moves = lead_service.move_options(lead)
+    moves = lead_moves.move_options(lead)
     specialists, _ = auth_service.list_users(session, page=Page(limit=1000), role=Role.specialist)
     parks = list(session.scalars(select(Park.name).order_by(Park.name)))
     return {
         "moves": moves,
-        "signing_possible": any(lead_service.signs_when_moved_to(lead, s) for s, _ in moves),
+        "signing_possible": any(lead_moves.signs_when_moved_to(lead, s) for s, _ in moves),
         "owner_choices": _owner_choices(session, user, lead),
         "task_force_choices": _task_force_choices(session, user, lead),
         "specialists": [
@@ -84,6 +92,18 @@ def _form_choices(session: Session, user: User, lead: Lead) -> dict:
         "office": policy.is_office(user),
         "priorities": list(Priority),
         "sources": list(Source),
+        "incentive_types": list(IncentiveType),
+    }
+
+
+def lead_clock(lead: Lead, today) -> dict:
+    """The lead's light, its last progress and visit, and whether a pause is proposed."""
+    rules = lights.LightRules.from_settings()
+    return {
+        "light": lights.light_of(lead.stage, lead.priority, lead.last_contact_on, today, rules),
+        "thresholds": rules.thresholds(lead.priority),
+        "days_quiet": lights.days_quiet(lead.last_contact_on, today),
+        "proposed": lights.is_proposed(lead, today, rules),
     }
 
 

@@ -1,7 +1,7 @@
 """``/leads``: the leads table with the API's filters, saved views, sorting, paging and an
 export of exactly the rows the filters select."""
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -18,8 +18,8 @@ from crm.auth.models import Role, User
 from crm.chains.models import Chain, Segment
 from crm.clock import local_date
 from crm.leads import importer as lead_importer
+from crm.leads import lights, pauses
 from crm.leads import service as lead_service
-from crm.leads import visits as visit_service
 from crm.leads.models import Lead, Priority, Source, Stage
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page
@@ -31,9 +31,17 @@ router = APIRouter()
 
 PAGE_SIZE = 50
 NOT_VISITED_DAYS = 90
-View = Literal["mine", "task_forces", "overdue", "not_visited"]
-VIEWS: tuple[View, ...] = ("mine", "task_forces", "overdue", "not_visited")
-SORT_COLUMNS = ("id", "priority", "expected_investment", "next_follow_up", "stage_changed_at")
+View = Literal["mine", "task_forces", "overdue", "not_visited", "pause_proposals"]
+VIEWS: tuple[View, ...] = ("mine", "task_forces", "overdue", "not_visited", "pause_proposals")
+SORT_COLUMNS = (
+    "id",
+    "priority",
+    "expected_investment",
+    "next_follow_up",
+    "stage_changed_at",
+    "last_contact_on",
+    "last_visit_on",
+)
 EXPORT_TYPES = {"xlsx": tabular.XLSX_MEDIA_TYPE, "csv": tabular.CSV_MEDIA_TYPE}
 
 
@@ -51,6 +59,8 @@ class LeadQuery(BaseModel):
     source: Source | None = None
     overdue: bool | None = None
     not_visited: int | None = Field(None, ge=1, le=3650)
+    not_moved: int | None = Field(None, ge=1, le=3650)
+    light: Literal["green", "amber", "red"] | None = None
     sort: str = Field("-id", pattern=r"^-?(" + "|".join(SORT_COLUMNS) + ")$")
     offset: int = Field(0, ge=0, le=10_000_000)
 
@@ -100,8 +110,11 @@ def selection(
         fields["overdue"] = True
     conditions: list[ColumnElement[bool]] = []
     days = query.not_visited or (NOT_VISITED_DAYS if query.view == "not_visited" else None)
-    if days:
-        conditions.append(visit_service.not_visited_since(today - timedelta(days=days)))
+    fields["not_visited_days"] = days
+    fields["not_moved_days"] = query.not_moved
+    if query.view == "pause_proposals":
+        fields["pause_proposed"] = True
+        conditions.append(pauses.decided_by(user))
     if query.view == "task_forces":
         conditions.append(Lead.task_force_id.in_(policy.task_force_ids(session, user)))
     return LeadFilters(**fields), and_(*conditions) if conditions else None
@@ -122,6 +135,10 @@ def lead_list(request: Request, session: DbSession, user: PageUser, now: Request
     context = {
         "query": query,
         "leads": leads,
+        "lights": {
+            lead.id: lights.light_of(lead.stage, lead.priority, lead.last_contact_on, today)
+            for lead in leads
+        },
         "overdue_ids": {
             lead.id for lead in leads if lead_service.public(lead, today=today).follow_up_overdue
         },
