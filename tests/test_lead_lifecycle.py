@@ -477,3 +477,24 @@ def test_visit_kinds(staff, setup):
         json={"version": outbound.json()["version"], "kind": "signing"},
     )
     assert changed.status_code == 200 and changed.json()["kind"] == "signing"
+
+
+def test_the_move_into_negotiating_may_name_the_specialist(staff, setup):
+    big = new_lead(staff, "同步专员公司", priority="A", expected_investment=50000)
+    wrong = staff.post(
+        f"/api/leads/{big['id']}/stage", json={"stage": "negotiating", "specialist": LEADER}
+    )
+    assert wrong.status_code == 422, wrong.text
+    assert lead(staff, big["id"])["stage"] == "identified"
+    assert lead(staff, big["id"])["specialist"] is None
+    moved = staff.post(
+        f"/api/leads/{big['id']}/stage", json={"stage": "negotiating", "specialist": SPECIALIST}
+    )
+    assert moved.status_code == 200, moved.text
+    assert lead(staff, big["id"])["specialist"] == SPECIALIST
+    # Only signing takes the other terms.
+    other = new_lead(staff, "另一公司", priority="B", expected_investment=100)
+    refused = staff.post(
+        f"/api/leads/{other['id']}/stage", json={"stage": "negotiating", "park": "某园区"}
+    )
+    assert refused.status_code == 422

@@ -134,7 +134,10 @@ def test_reserve_then_sign_assigns_the_site_in_the_same_move(staff, world):
     assert late.status_code == 409
     assert str(lead_id) in late.json()["detail"]
     assert (
-        staff.post(f"/api/leads/{lead_id}/stage", json={"stage": "negotiating"}).status_code == 200
+        staff.post(
+            f"/api/leads/{lead_id}/stage", json={"stage": "negotiating", "specialist": SPECIALIST}
+        ).status_code
+        == 200
     )
     signed = staff.post(
         f"/api/leads/{lead_id}/stage",

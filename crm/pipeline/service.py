@@ -36,10 +36,14 @@ def move_stage(
     project = project_service.find_by_lead(session, lead.id)
     _refuse_second_signing(lead, move.stage, project)
     target = lead_service.plan_move(lead, move.stage, move.reason)
-    presigning.check_specialist_rule(lead, target)
     signing = target == Stage.signed and project is None
+    if target == Stage.negotiating and move.specialist is not None:
+        # Entering negotiations may name the lead's specialist in the same move.
+        lead.specialist = presigning.require_specialist(session, move.specialist)
+    presigning.check_specialist_rule(lead, target)
     if not signing:
-        given = [field for field in SIGNING_FIELDS if getattr(move, field) is not None]
+        named = SIGNING_FIELDS[1:] if target == Stage.negotiating else SIGNING_FIELDS
+        given = [field for field in named if getattr(move, field) is not None]
         if given:
             raise Invalid(given[0], f"{', '.join(given)}: only a signing move takes these")
     terms = (
