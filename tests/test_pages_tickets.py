@@ -2,6 +2,7 @@
 ticket with its history and actions, raising a ticket, the escalations, refusals."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,8 +13,11 @@ from crm.db import transaction
 from crm.tickets.models import Ticket
 from tests.conftest import PASSWORD
 from tests.signing import LEADER, OTHER_SPECIALIST, SPECIALIST, prepare, signed_project
+from tests.working_days import due, iso
 
 NAMES = {SPECIALIST: "张专员", OTHER_SPECIALIST: "王专员", LEADER: "李组长", "staff1": "周干事"}
+
+RAISED = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # the frozen clock
 
 
 def web_client(app, username: str) -> TestClient:
@@ -69,7 +73,8 @@ def test_the_queue_puts_overdue_first_and_shows_the_sla_state_by_name(app, staff
         f"/api/tickets/{done['id']}",
         json={"version": done["version"], "status": "resolved", "resolution": "已处理"},
     )
-    clock.advance(days=2, hours=3)  # urgent past due; high due within a day; normal on time
+    # urgent past due; high due within a day; normal on time
+    clock.moment = due(RAISED, 1) + timedelta(days=1, hours=3)
     web = web_client(app, SPECIALIST)
     page = web.get("/tickets")
     assert page.status_code == 200
@@ -327,7 +332,7 @@ def test_raising_a_ticket_on_the_new_ticket_page(app, staff, project, setup, tab
     ticket_id = int(raised.headers["location"].rsplit("/", 1)[1])
     body = staff.get(f"/api/tickets/{ticket_id}").json()
     assert body["raised_by"] == SPECIALIST and body["category"] == "talent"
-    assert body["due_at"] == "2026-03-05T04:00:00Z"  # high: 3 days from the frozen clock
+    assert body["due_at"] == iso(due(RAISED, 3))  # high: 3 working days after the frozen day
 
 
 def test_escalations_for_a_leader_and_for_the_office(app, staff, project, clock, make_user):

@@ -13,6 +13,7 @@ from crm.api.routes import (
     chains,
     companies,
     dashboard,
+    escalations,
     gaps,
     imports,
     leads,
@@ -23,6 +24,7 @@ from crm.api.routes import (
     tickets,
     users,
     visits,
+    workdays,
 )
 from crm.api.security import install_security_headers
 from crm.api.static import install_static
@@ -43,6 +45,8 @@ PROTECTED_ROUTERS = [
     (visits.router, "visits"),
     (projects.router, "projects"),
     (tickets.router, "tickets"),
+    (escalations.router, "escalations"),
+    (workdays.router, "workdays"),
     (imports.router, "imports"),
     (dashboard.router, "dashboard"),
     (dashboard.targets_router, "targets"),
