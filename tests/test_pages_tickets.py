@@ -2,7 +2,7 @@
 ticket with its history and actions, raising a ticket, the escalations, refusals."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient

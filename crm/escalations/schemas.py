@@ -52,8 +52,10 @@ class NotePublic(BaseModel):
     project_id: int
     body: str
     sent_by: str
+    sent_by_name: str
     sent_at: dt.datetime
     respondent: str = Field(description="who must answer: the specialist or the assignee")
+    respondent_name: str
     answer: str | None
     answered_by: str | None
     answered_at: dt.datetime | None
