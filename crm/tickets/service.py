@@ -50,8 +50,9 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     return ticket.status in OPEN_STATUSES and ticket.due_at < now
 
 
-# An open ticket due within this window is "due soon" (the queue shows it as a warning).
-DUE_SOON = timedelta(hours=24)
+# An open ticket due within this window is "due soon" (the queue shows it as a warning): an
+# urgent ticket (due at the end of the next working day) is due soon from the moment it is raised.
+DUE_SOON = timedelta(hours=48)
 
 
 class SlaState(StrEnum):

@@ -64,7 +64,7 @@ ZH = {
 }
 
 EN = {
-    "esc.title": "Supervision (督办)",
+    "esc.title": "Escalations and supervision (督办)",
     "esc.intro": "An overdue ticket escalates to the leader of the project's task force (first level); overdue by as long again (in working days too) it reaches the chain's 链长, or every city leader where the chain has none (second level).",
     "esc.all": "All escalations",
     "esc.mine": "Escalated to me",
