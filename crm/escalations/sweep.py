@@ -119,8 +119,11 @@ def late_projects(
     return late
 
 
-def record(session: Session, late: Iterable[Late], *, now: datetime) -> int:
-    """Record an escalation per late item and recipient; returns how many were recorded."""
+def record(
+    session: Session, late: Iterable[Late], *, now: datetime, told_when_due: bool = False
+) -> int:
+    """Record an escalation per late item and recipient; returns how many were recorded.
+    ``told_when_due``: as if the sweep had run at each due time (loading history)."""
     late = list(late)
     if not late:
         return 0
@@ -138,7 +141,7 @@ def record(session: Session, late: Iterable[Late], *, now: datetime) -> int:
                 level=int(item.level),
                 recipient_id=recipient,
                 due_at=item.due_at,
-                notified_at=now,
+                notified_at=item.due_at if told_when_due else now,
                 reason=item.reason,
             )
             for recipient in recipients
