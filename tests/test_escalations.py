@@ -210,6 +210,12 @@ def test_a_supervision_note_is_answered_by_the_right_person_only(app, staff, wor
         == 422
     )
 
+    done = raise_ticket(staff, project_id, title="已解决")
+    body = {"version": done["version"], "status": "resolved", "resolution": "已处理"}
+    assert staff.patch(f"/api/tickets/{done['id']}", json=body).status_code == 200
+    settled = mayor.post(f"/api/tickets/{done['id']}/supervision-notes", json={"body": "x"})
+    assert settled.status_code == 409  # a settled ticket takes no note
+
     note_id = on_project.json()["id"]
     answer = {"answer": "环评已批复，下月开工"}
     for stranger in (other, leader, mayor, staff):

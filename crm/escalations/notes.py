@@ -48,6 +48,8 @@ def send(
             "a 督办 note is sent by a city leader, the chain's 链长, the leader of the task "
             "force pursuing the project, or the promotion office"
         )
+    if not subject.is_open:
+        raise Conflict(f"{subject_type.value} {subject_id} is settled; it takes no 督办 note")
     if subject.respondent_id is None:
         raise Conflict(f"{subject_type.value} {subject_id} has nobody assigned to answer a note")
     note = SupervisionNote(

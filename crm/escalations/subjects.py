@@ -25,6 +25,7 @@ class Subject:
     company: str
     still_late: bool
     respondent_id: int | None  # who answers a 督办 note: the assignee, the specialist
+    is_open: bool = True  # a resolved or closed ticket takes no more 督办 notes
 
 
 def describe(
@@ -53,7 +54,14 @@ def describe(
         for tid, title, pid, company, status, due, assignee in session.execute(query):
             late = status in OPEN_STATUSES and due < now
             found[(SubjectType.ticket, tid)] = Subject(
-                SubjectType.ticket, tid, title, pid, company, late, assignee
+                SubjectType.ticket,
+                tid,
+                title,
+                pid,
+                company,
+                late,
+                assignee,
+                is_open=status in OPEN_STATUSES,
             )
     if project_ids:
         query = (

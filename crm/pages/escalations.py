@@ -45,7 +45,8 @@ def supervision_panel(
         "subject": subject,
         "notes": notes,
         "may_send": note_service.may_supervise(session, user, subject)
-        and subject.respondent_id is not None,
+        and subject.respondent_id is not None
+        and subject.is_open,
         "local_time": local_time,
     }
     return render(request, "escalations/_supervision.html", context)
