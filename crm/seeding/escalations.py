@@ -46,10 +46,11 @@ def load_escalations(session: Session) -> int:
 
 
 def _flag_city_leaders(session: Session) -> list[User]:
-    """The leadership (viewers) are the city leaders of the demo."""
-    leaders = list(
-        session.scalars(select(User).where(User.role == Role.viewer).order_by(User.username))
-    )
+    """The leadership (viewers) are the city leaders of the demo, all but the first, who stays
+    a reader without 督办 duties."""
+    leaders = list(session.scalars(select(User).where(User.role == Role.viewer).order_by(User.id)))[
+        1:
+    ]
     for user in leaders:
         if not user.city_leader:
             user.city_leader = True
