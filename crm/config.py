@@ -1,5 +1,6 @@
 """Application settings, read from the environment (prefix ``CRM_``)."""
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -7,8 +8,6 @@ from typing import Annotated, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Hours from raising a service ticket to its due time, by priority (SPEC §2).
-DEFAULT_SLA_HOURS = {"urgent": 24.0, "high": 72.0, "normal": 168.0, "low": 336.0}
 # Months from signing to each milestone's planned date, unless the agreement says otherwise.
 DEFAULT_MILESTONE_MONTHS = {
     "filed": 1,
@@ -22,6 +21,9 @@ DEFAULT_MILESTONE_MONTHS = {
 }
 # Days without a move or visit before a lead turns amber, then red, by priority.
 DEFAULT_LEAD_LIGHT_DAYS = {"A": (30, 60), "B": (60, 90), "C": (60, 90)}
+# Working days from raising a service ticket to its due time, by priority: the ticket is due at
+# the end of that working day (Chinese calendar, the bureau's closures excluded).
+DEFAULT_SLA_WORKING_DAYS = {"urgent": 1, "high": 3, "normal": 7, "low": 14}
 
 
 class Settings(BaseSettings):
@@ -55,7 +57,6 @@ class Settings(BaseSettings):
     # every server process of one installation must see the same folder. Default: the
     # system's temporary folder, crm-uploads.
     upload_directory: Path | None = None
-    # e.g. CRM_SLA_HOURS='{"urgent": 12}'; priorities left out keep their default.
     # The city the bureau serves, by its administrative division code (GB/T 2260): investor
     # origin (市内/省内市外/省外/境外) is seen from it and a project's county is one of its
     # counties. ``home_city_name`` is the name the register uses for it when that differs from
@@ -63,8 +64,10 @@ class Settings(BaseSettings):
     # in for 绵阳市 (510700). A deployment sets both, e.g. CRM_HOME_CITY_NAME='' for the official.
     home_city_code: Annotated[str, Field(pattern=r"^\d{6}$")] = "510700"
     home_city_name: str | None = "云江市"
-    sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
-        default_factory=lambda: dict(DEFAULT_SLA_HOURS)
+    # --- service ticket SLA and 督办 (crm.tickets.sla, crm.escalations) ---
+    # e.g. CRM_SLA_WORKING_DAYS='{"urgent": 2}'; priorities left out keep their default.
+    sla_working_days: dict[str, Annotated[int, Field(gt=0, le=250)]] = Field(
+        default_factory=lambda: dict(DEFAULT_SLA_WORKING_DAYS)
     )
     # Parks' idle-land clock (闲置土地, crm.parks.clock): a supplied plot is suspected idle
     # this many months after its contracted start with no start, or after work stopped on a
@@ -104,6 +107,8 @@ class Settings(BaseSettings):
     lead_specialist_rule: bool = True
     lead_specialist_priorities: list[str] = Field(default_factory=lambda: ["A"])
     lead_specialist_investment: float = Field(default=10000, ge=0)
+    # A working day ends (a ticket falls due) at this local time of the server, e.g. "17:30".
+    workday_ends_at: time = time(18, 0)
 
 
 @lru_cache

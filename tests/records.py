@@ -19,7 +19,6 @@ from crm.chains.schemas import ChainFile
 from crm.companies import parks as park_service
 from crm.companies import service as company_service
 from crm.companies.schemas import CompanyCreate, ParkCreate
-from crm.config import DEFAULT_SLA_HOURS
 from crm.db import transaction
 from crm.leads import service as lead_service
 from crm.leads import visits as visit_service
@@ -33,6 +32,7 @@ from crm.taskforces import service as task_force_service
 from crm.taskforces.schemas import TaskForceCreate
 from crm.tickets import service as ticket_service
 from crm.tickets.schemas import TicketCreate
+from crm.tickets.sla import DEFAULT_RULES
 from tests.conftest import PASSWORD
 from tests.factories import chain_file
 
@@ -98,7 +98,7 @@ class Records:
                 TicketCreate(category="land", title="用地指标"),
                 by="staff1",
                 now=NOW,
-                sla_hours=DEFAULT_SLA_HOURS,
+                sla=DEFAULT_RULES,
             )
             return {"id": ticket.id, "version": ticket.version, "project_id": project.id}
 

@@ -10,16 +10,22 @@ audit trail means no record was changed either.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from crm.auth import service as auth_service
 from crm.db import transaction
+from crm.escalations import notes as note_service
+from crm.escalations.models import SubjectType
+from crm.escalations.schemas import NoteCreate
 from crm.projects.models import FundingInstalment, Milestone, MilestoneKind, Project, Verification
+from crm.workdays import service as workday_service
+from crm.workdays.schemas import ClosureCreate
 from tests import parks_access as parks
 from tests.factories import chain_file, company
-from tests.records import OTHER, OWN, ROLES, SEGMENT, Records, build_world
+from tests.records import NOW, OTHER, OWN, ROLES, SEGMENT, Records, build_world
 
 ANY = "any"  # routes about no one's record (chains, users, …): the role alone decides
 
@@ -263,6 +269,49 @@ def _patch_ticket(r: Records, side: str) -> Request:
     return _json(f"/api/tickets/{ticket['id']}", {"version": ticket["version"], "title": "用地"})
 
 
+def _add_closure(r: Records, _side: str) -> Request:
+    day = date(2030, 1, 1) + timedelta(days=next(r.serial))
+    return _json("/api/workdays/closures", {"day": day.isoformat(), "reason": "停工"})
+
+
+def _delete_closure(r: Records, _side: str) -> Request:
+    day = date(2031, 1, 1) + timedelta(days=next(r.serial))
+    with transaction(r.db) as session:
+        closure = workday_service.add_closure(session, ClosureCreate(day=day, reason="停工"))
+        return f"/api/workdays/closures/{closure.id}", {}
+
+
+def _set_chain_leader(r: Records, _side: str) -> Request:
+    return _json(f"/api/chain-leaders/{r.chain()}", {"username": None})
+
+
+def _sweep(_r: Records, _side: str) -> Request:
+    return "/api/escalations/sweep", {}
+
+
+def _note_on_project(r: Records, side: str) -> Request:
+    return _json(f"/api/projects/{r.project(side)['id']}/supervision-notes", {"body": "督办"})
+
+
+def _note_on_ticket(r: Records, side: str) -> Request:
+    return _json(f"/api/tickets/{r.ticket(side)['id']}/supervision-notes", {"body": "督办"})
+
+
+def _answer_note(r: Records, side: str) -> Request:
+    project_id = r.project(side)["id"]
+    with transaction(r.db) as session:
+        sender = auth_service.get(session, "admin1")
+        note = note_service.send(
+            session, sender, SubjectType.project, project_id, NoteCreate(body="督办"), now=NOW
+        )
+        return _json(f"/api/supervision-notes/{note.id}/answer", {"answer": "已落实"})
+
+
+def respondent(role: str, side: str) -> bool:
+    """A 督办 note on a project: its specialist answers, nobody else."""
+    return role == "specialist" and side == OWN
+
+
 NO_RECORD = (ANY,)
 
 EXPECTED: dict[tuple[str, str], Expect | None] = {
@@ -375,6 +424,19 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
         pursuers, 200, parks.release_site
     ),
     ("PUT", "/api/projects/{project_id}/needs"): Expect(project_team, 200, parks.put_project_needs),
+    # 督办: closures and 链长 by administrators; notes by the office and the project's
+    # task force leader (and city leaders, of whom this world has none); answers by the specialist.
+    ("POST", "/api/workdays/closures"): Expect(admin_only, 201, _add_closure, NO_RECORD),
+    ("DELETE", "/api/workdays/closures/{closure_id}"): Expect(
+        admin_only, 204, _delete_closure, NO_RECORD
+    ),
+    ("PUT", "/api/chain-leaders/{code}"): Expect(admin_only, 200, _set_chain_leader, NO_RECORD),
+    ("POST", "/api/escalations/sweep"): Expect(office, 200, _sweep, NO_RECORD),
+    ("POST", "/api/projects/{project_id}/supervision-notes"): Expect(
+        pursuers, 201, _note_on_project
+    ),
+    ("POST", "/api/tickets/{ticket_id}/supervision-notes"): Expect(pursuers, 201, _note_on_ticket),
+    ("POST", "/api/supervision-notes/{note_id}/answer"): Expect(respondent, 200, _answer_note),
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}

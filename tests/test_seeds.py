@@ -337,3 +337,22 @@ def test_done_visits_behind_and_planned_visits_ahead(admin):
         assert visit["city"] == visit["company"]["city"]
         assert len(visit["participants"]) == 2 and visit["purpose"] and visit["outcome"]
         assert visit["task_force"]
+
+
+def test_demo_escalations_at_both_levels_with_notes(admin):
+    users = all_items(admin, "/api/users")
+    city_leaders = {u["username"] for u in users if u["city_leader"]}
+    assert city_leaders and all(u["role"] == "viewer" for u in users if u["city_leader"])
+    chains = admin.get("/api/chain-leaders").json()
+    assert {c["leader"] for c in chains} - {None} <= city_leaders
+    assert None in {c["leader"] for c in chains}  # one chain falls back to every city leader
+    escalations = all_items(admin, "/api/escalations")
+    first = [e for e in escalations if e["level"] == 1]
+    second = [e for e in escalations if e["level"] == 2]
+    assert first and second
+    assert {e["to"] for e in second} <= city_leaders
+    assert all(e["chain"][0]["level"] == 1 for e in second if len(e["chain"]) > 1)
+    notes = all_items(admin, "/api/supervision-notes")
+    answered = [n for n in notes if n["answered_at"]]
+    assert answered and len(answered) < len(notes)
+    assert all(n["answered_by"] == n["respondent"] for n in answered)

@@ -1,11 +1,12 @@
 """Service tickets under green cards: SLA, workflow, overdue escalation (SPEC §2), via the API."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from crm.tickets import service as ticket_service
 from tests.signing import LEADER, SPECIALIST, move, prepare, signed_project
+from tests.working_days import due, iso
 
 NOW = "2026-03-02T04:00:00Z"
 
@@ -29,16 +30,14 @@ def patch(client, ticket: dict, **body):
     return client.patch(f"/api/tickets/{ticket['id']}", json={"version": ticket["version"], **body})
 
 
+RAISED = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    ("priority", "due_at"),
-    [
-        ("urgent", "2026-03-03T04:00:00Z"),
-        ("high", "2026-03-05T04:00:00Z"),
-        ("normal", "2026-03-09T04:00:00Z"),
-        ("low", "2026-03-16T04:00:00Z"),
-    ],
+    ("priority", "working_days"), [("urgent", 1), ("high", 3), ("normal", 7), ("low", 14)]
 )
-def test_due_time_follows_the_sla_of_the_priority(staff, project, priority, due_at):
+def test_due_time_follows_the_sla_of_the_priority(staff, project, priority, working_days):
+    due_at = iso(due(RAISED, working_days))
     response = raise_ticket(staff, project["id"], priority=priority, description="需尽快落实")
     assert response.status_code == 201, response.text
     ticket = response.json()
@@ -54,19 +53,19 @@ def test_due_time_follows_the_sla_of_the_priority(staff, project, priority, due_
 
 def test_priority_defaults_to_normal_and_the_sla_is_configurable(app, staff, project):
     settings = app.state.settings
-    app.state.settings = settings.model_copy(update={"sla_hours": {"urgent": 4}})
+    app.state.settings = settings.model_copy(update={"sla_working_days": {"urgent": 2}})
     urgent = raise_ticket(staff, project["id"], priority="urgent").json()
-    assert urgent["due_at"] == "2026-03-02T08:00:00Z"
+    assert urgent["due_at"] == iso(due(RAISED, 2))
     normal = raise_ticket(staff, project["id"], priority=None)
     assert normal.status_code == 422
     default = staff.post(
         f"/api/projects/{project['id']}/tickets", json={"category": "talent", "title": "人才公寓"}
     ).json()
     assert default["priority"] == "normal"
-    assert default["due_at"] == "2026-03-09T04:00:00Z"  # priorities left out keep the default
+    assert default["due_at"] == iso(due(RAISED, 7))  # priorities left out keep the default
     # A new priority moves the due time from when the ticket was raised.
     raised = patch(staff, default, priority="high")
-    assert raised.json()["due_at"] == "2026-03-05T04:00:00Z"
+    assert raised.json()["due_at"] == iso(due(RAISED, 3))
 
 
 @pytest.mark.parametrize(
@@ -203,7 +202,7 @@ def test_escalations_for_the_signed_in_leader(staff, make_user, clock, login):
     project = signed_project(staff, task_force_id=task_force["id"])
     ticket = raise_ticket(staff, project["id"], priority="high").json()
     assert leader.get("/api/tickets/escalations").json()["total"] == 0
-    clock.advance(days=3, seconds=1)
+    clock.moment = datetime.fromisoformat(ticket["due_at"]) + timedelta(seconds=1)
     mine = leader.get("/api/tickets/escalations").json()
     assert [t["id"] for t in mine["items"]] == [ticket["id"]]
     assert mine["items"][0]["escalated_to"] == "zhou-zz"

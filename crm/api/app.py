@@ -13,6 +13,7 @@ from crm.api.routes import (
     chains,
     companies,
     dashboard,
+    escalations,
     gaps,
     imports,
     land,
@@ -26,6 +27,7 @@ from crm.api.routes import (
     tickets,
     users,
     visits,
+    workdays,
 )
 from crm.api.security import install_security_headers
 from crm.api.static import install_static
@@ -48,6 +50,8 @@ PROTECTED_ROUTERS = [
     (projects.router, "projects"),
     (project_plans.router, "projects"),
     (tickets.router, "tickets"),
+    (escalations.router, "escalations"),
+    (workdays.router, "workdays"),
     (imports.router, "imports"),
     (dashboard.router, "dashboard"),
     (dashboard.targets_router, "targets"),

@@ -24,6 +24,8 @@ class User(VersionedMixin, Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # 市领导: the second level of 督办 (crm.escalations) reaches them.
+    city_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Bumped when the password, the role or the active flag changes: tokens and page sessions
     # carry the value they were issued under and stop working once it moves on.
     credentials_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -50,6 +50,9 @@ WRITERS: dict[str, frozenset[Role]] = {
     # Which projects and tickets: the record rules below.
     "projects": PURSUERS | {Role.specialist},
     "tickets": PURSUERS | {Role.specialist},
+    # Who may send or answer a 督办 note: the record rules of crm.escalations.notes.
+    "escalations": frozenset(Role),
+    "workdays": frozenset(),  # closures and 链长: administrators
     "dashboard": frozenset(),
     "targets": OFFICE,
     "audit": frozenset(),

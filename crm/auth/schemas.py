@@ -12,6 +12,7 @@ class UserCreate(InputModel):
     full_name: str = Field(default="", max_length=100)
     role: Role
     password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
+    city_leader: bool = Field(default=False, description="市领导: second-level 督办 reaches them")
 
 
 class UserUpdate(InputModel):
@@ -19,6 +20,7 @@ class UserUpdate(InputModel):
     full_name: str | None = Field(default=None, max_length=100)
     role: Role | None = None
     is_active: bool | None = None
+    city_leader: bool | None = None
     password: str | None = Field(default=None, min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
@@ -37,6 +39,7 @@ class UserPublic(BaseModel):
     full_name: str
     role: Role
     is_active: bool
+    city_leader: bool
     version: int
 
 

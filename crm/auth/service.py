@@ -15,7 +15,7 @@ from crm.auth.schemas import UserCreate, UserUpdate
 from crm.auth.throttle import LoginLimits, LoginRefused
 from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, contains, fetch_page
-from crm.updates import check_version
+from crm.updates import check_version, refuse_nulls
 
 SECRET_KEY_SETTING = "token_secret_key"
 
@@ -63,6 +63,7 @@ def create(session: Session, data: UserCreate) -> User:
         username=data.username,
         full_name=data.full_name,
         role=data.role,
+        city_leader=data.city_leader,
         password_hash=passwords.hash_password(data.password),
     )
     session.add(user)
@@ -85,7 +86,13 @@ def create_many(session: Session, items: list[UserCreate]) -> list[User]:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         hashes = list(pool.map(passwords.hash_password, [item.password for item in items]))
     users = [
-        User(username=i.username, full_name=i.full_name, role=i.role, password_hash=h)
+        User(
+            username=i.username,
+            full_name=i.full_name,
+            role=i.role,
+            city_leader=i.city_leader,
+            password_hash=h,
+        )
         for i, h in zip(items, hashes, strict=True)
     ]
     session.add_all(users)
@@ -98,6 +105,7 @@ def update(session: Session, user: User, data: UserUpdate) -> User:
     user's tokens and page sessions."""
     check_version(user, data.version, f"user '{user.username}'")
     fields = data.model_dump(exclude_unset=True, exclude={"version", "password"})
+    refuse_nulls(fields, "city_leader")
     role, active = fields.get("role", user.role), fields.get("is_active", user.is_active)
     if user.role == Role.admin and user.is_active and (role != Role.admin or not active):
         _keep_an_active_admin(session, user)

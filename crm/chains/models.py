@@ -23,6 +23,8 @@ class Chain(VersionedMixin, Base):
     name_en: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     is_focus: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 链长: the city leader the second level of 督办 on this chain's projects reaches.
+    leader_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     segments: Mapped[list["Segment"]] = relationship(
         back_populates="chain", order_by="Segment.position", cascade="all, delete-orphan"

@@ -14,6 +14,7 @@ from crm.auth import service as auth_service
 from crm.auth.models import Role
 from crm.auth.schemas import UserCreate
 from crm.cli.common import acting, fail, progress_bar, report_errors, unit_of_work
+from crm.cli.escalations import escalations_app, tickets_app
 from crm.cli.files import export_app, import_app, report_app
 from crm.cli.land import factory_app, land_app
 from crm.cli.parks import import_parks, park_app
@@ -33,6 +34,8 @@ app.add_typer(land_app, name="land")
 app.add_typer(factory_app, name="factory")
 app.add_typer(park_app, name="park")
 import_app.command("parks")(import_parks)
+app.add_typer(escalations_app, name="escalations")
+app.add_typer(tickets_app, name="tickets")
 
 
 @app.command()

@@ -15,6 +15,7 @@ from crm.pages import (
     chains,
     cockpit,
     companies,
+    escalations,
     imports,
     leads,
     parks,
@@ -23,6 +24,7 @@ from crm.pages import (
     taskforces,
     tickets,
     users,
+    workdays,
 )
 from crm.pages.csrf import CSRFMiddleware
 from crm.pages.deps import LoginRequired, language
@@ -45,6 +47,8 @@ PAGE_ROUTERS = [
     taskforces.router,
     projects.router,
     tickets.router,
+    escalations.router,
+    workdays.router,
     imports.router,
     users.router,
     reports.router,

@@ -37,6 +37,7 @@ from crm.taskforces.models import TaskForce
 from crm.taskforces.schemas import TaskForceCreate
 from crm.tickets import service as ticket_service
 from crm.tickets.schemas import TicketCreate, TicketUpdate
+from crm.tickets.sla import SlaRules
 
 
 def load_task_forces(session: Session, seeds: Path) -> int:
@@ -152,10 +153,10 @@ def _set_policy(session: Session, project, items: list[dict]) -> None:
 
 
 def _raise_ticket(session: Session, project, item: dict, raised: datetime) -> None:
-    sla_hours = get_settings().sla_hours
+    sla = SlaRules.from_settings(get_settings())
     data = TicketCreate(category=item["category"], title=item["title"], priority=item["priority"])
     ticket = ticket_service.create(
-        session, project, data, by=project.specialist.username, now=raised, sla_hours=sla_hours
+        session, project, data, by=project.specialist.username, now=raised, sla=sla
     )
     if item["status"] != "open":
         change = TicketUpdate(
@@ -164,9 +165,7 @@ def _raise_ticket(session: Session, project, item: dict, raised: datetime) -> No
             resolution=item.get("resolution"),
             satisfaction=item.get("satisfaction"),
         )
-        ticket_service.update(
-            session, ticket, change, now=raised + timedelta(hours=20), sla_hours=sla_hours
-        )
+        ticket_service.update(session, ticket, change, now=raised + timedelta(hours=20), sla=sla)
 
 
 def _midnight(day: str) -> datetime:

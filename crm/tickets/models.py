@@ -69,6 +69,9 @@ class Ticket(VersionedMixin, Base):
     raised_by: Mapped[str | None] = mapped_column(String(64))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Overdue this long again (the SLA's working days once more, counted from the due day):
+    # the 督办 reaches the city leader (crm.escalations).
+    city_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

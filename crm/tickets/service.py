@@ -4,7 +4,6 @@ A ticket open or in progress past its due time is overdue; overdue tickets escal
 leader of the task force pursuing the project's lead, and are counted for the dashboard.
 """
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session, selectinload
 from crm.auth import service as auth_service
 from crm.auth.models import User
 from crm.chains.models import Chain, Segment
-from crm.config import DEFAULT_SLA_HOURS
 from crm.errors import Conflict, Invalid, NotFound
 from crm.leads.models import Lead
 from crm.listing import Page, contains, fetch_page
@@ -28,6 +26,7 @@ from crm.tickets.models import (
     TicketStatus,
 )
 from crm.tickets.schemas import TicketCreate, TicketPublic, TicketUpdate
+from crm.tickets.sla import SlaRules, calendar, schedule
 from crm.updates import check_version, refuse_nulls
 
 FINAL_STATUSES = (TicketStatus.resolved, TicketStatus.closed)
@@ -43,13 +42,6 @@ _LOAD = (
 )
 
 
-def due_at(
-    raised_at: datetime, priority: TicketPriority, sla_hours: Mapping[str, float]
-) -> datetime:
-    hours = sla_hours.get(priority.value, DEFAULT_SLA_HOURS[priority.value])
-    return raised_at + timedelta(hours=hours)
-
-
 def overdue_condition(now: datetime) -> ColumnElement[bool]:
     return Ticket.status.in_(OPEN_STATUSES) & (Ticket.due_at < now)
 
@@ -58,8 +50,9 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
     return ticket.status in OPEN_STATUSES and ticket.due_at < now
 
 
-# An open ticket due within this window is "due soon" (the queue shows it as a warning).
-DUE_SOON = timedelta(hours=24)
+# An open ticket due within this window is "due soon" (the queue shows it as a warning): an
+# urgent ticket (due at the end of the next working day) is due soon from the moment it is raised.
+DUE_SOON = timedelta(hours=48)
 
 
 class SlaState(StrEnum):
@@ -100,7 +93,7 @@ def create(
     *,
     by: str | None,
     now: datetime,
-    sla_hours: Mapping[str, float],
+    sla: SlaRules,
 ) -> Ticket:
     card = project.green_card
     if card is None:
@@ -126,8 +119,8 @@ def create(
         assignee=assignee,
         raised_by=by,
         raised_at=now,
-        due_at=due_at(now, data.priority, sla_hours),
     )
+    schedule(ticket, sla, calendar(session, sla))
     session.add(ticket)
     session.flush()
     return ticket
@@ -139,7 +132,7 @@ def update(
     data: TicketUpdate,
     *,
     now: datetime,
-    sla_hours: Mapping[str, float],
+    sla: SlaRules,
 ) -> Ticket:
     check_version(ticket, data.version, f"ticket {ticket.id}")
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
@@ -161,7 +154,7 @@ def update(
             ticket.resolution = (changes["resolution"] or "").strip() or None
         if "priority" in changes:
             ticket.priority = changes["priority"]
-            ticket.due_at = due_at(ticket.raised_at, ticket.priority, sla_hours)
+            schedule(ticket, sla, calendar(session, sla))
         _move(ticket, changes.get("status", ticket.status), now=now)
         if changes.get("satisfaction") is not None and ticket.status not in FINAL_STATUSES:
             raise Invalid("satisfaction", "a ticket is rated once it is resolved")

@@ -9,6 +9,7 @@ from crm.projects import service as project_service
 from crm.tickets import service as ticket_service
 from crm.tickets.models import TicketCategory, TicketPriority, TicketStatus
 from crm.tickets.schemas import TicketCreate, TicketPublic, TicketUpdate
+from crm.tickets.sla import SlaRules
 
 router = APIRouter(tags=["tickets"])
 
@@ -76,7 +77,7 @@ def update_ticket(
 ):
     """Work on a ticket: resolving or closing needs a ``resolution``; ``satisfaction`` (1–5)
     rates a resolved ticket; a new ``priority`` moves the due time."""
-    ticket_service.update(session, ticket, data, now=now, sla_hours=settings.sla_hours)
+    ticket_service.update(session, ticket, data, now=now, sla=SlaRules.from_settings(settings))
     return ticket_service.public(ticket, now=now)
 
 
@@ -108,6 +109,6 @@ def raise_ticket(
     """Raise a service request (诉求) under the project's active green card; ``due_at``
     follows the SLA of its priority."""
     ticket = ticket_service.create(
-        session, project, data, by=user.username, now=now, sla_hours=settings.sla_hours
+        session, project, data, by=user.username, now=now, sla=SlaRules.from_settings(settings)
     )
     return ticket_service.public(ticket, now=now)

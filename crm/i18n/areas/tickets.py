@@ -8,7 +8,7 @@ ZH = {
     "tickets.filters": "筛选工单",
     "tickets.new": "提交诉求",
     "tickets.new_title": "提交服务诉求",
-    "tickets.escalations": "逾期升级",
+    "tickets.escalations": "督办",
     "tickets.escalations_mine": "升级到我的逾期工单",
     "tickets.escalations_all": "全部逾期工单及升级对象",
     "tickets.escalations_intro": "服务工单超过办结时限仍未解决，即升级给该项目所属招商专班的组长。",

@@ -24,6 +24,7 @@ from crm.projects.models import Project
 from crm.projects.schemas import FundingCreate, IncentiveIn, IncentivePatch, ProjectUpdate
 from crm.tickets import service as ticket_service
 from crm.tickets.schemas import TicketCreate
+from crm.tickets.sla import SlaRules
 
 router = APIRouter()
 
@@ -213,7 +214,7 @@ async def raise_ticket(
     with refused(request, session, user, project, form="ticket", values=values, now=now):
         data = TicketCreate.model_validate(values)
         ticket_service.create(
-            session, project, data, by=user.username, now=now, sla_hours=settings.sla_hours
+            session, project, data, by=user.username, now=now, sla=SlaRules.from_settings(settings)
         )
     return back_to(request, project, "tickets")
 

@@ -26,6 +26,7 @@ from crm.tickets import history as ticket_history
 from crm.tickets import service as ticket_service
 from crm.tickets.models import OPEN_STATUSES, Ticket, TicketStatus
 from crm.tickets.schemas import Satisfaction, TicketUpdate
+from crm.tickets.sla import SlaRules
 
 router = APIRouter(include_in_schema=False)
 
@@ -142,7 +143,9 @@ async def _act(
     ):
         data = form.model_validate(values)
         change = TicketUpdate.model_validate({**data.model_dump(), **fixed})
-        ticket_service.update(session, ticket, change, now=now, sla_hours=settings.sla_hours)
+        ticket_service.update(
+            session, ticket, change, now=now, sla=SlaRules.from_settings(settings)
+        )
     return see_other(request, back or f"/tickets/{ticket_id}")
 
 

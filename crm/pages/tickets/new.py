@@ -22,6 +22,7 @@ from crm.projects.models import CardStatus, GreenCard, Project
 from crm.tickets import service as ticket_service
 from crm.tickets.models import TicketCategory, TicketPriority
 from crm.tickets.schemas import TicketCreate
+from crm.tickets.sla import SlaRules
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,7 +82,12 @@ async def raise_ticket(
         project = _writable_project(session, user, data.project_id)
         create = TicketCreate.model_validate(data.model_dump(exclude={"project_id"}))
         ticket = ticket_service.create(
-            session, project, create, by=user.username, now=now, sla_hours=settings.sla_hours
+            session,
+            project,
+            create,
+            by=user.username,
+            now=now,
+            sla=SlaRules.from_settings(settings),
         )
     return see_other(request, f"/tickets/{ticket.id}")
 

@@ -1,5 +1,4 @@
-"""The ticket queue ``/tickets`` (overdue first, filters, paging) and the escalations
-``/tickets/escalations`` (overdue tickets, with how late each is)."""
+"""The ticket queue ``/tickets`` (overdue first, filters, paging)."""
 
 from typing import Annotated
 from urllib.parse import urlencode
@@ -54,10 +53,6 @@ class TicketQuery(BaseModel):
         return "/tickets" + (f"?{query}" if query else "")
 
 
-class PageQuery(BaseModel):
-    offset: int = Field(0, ge=0, le=10_000_000)
-
-
 def _validated(model: type[BaseModel]):
     def parse(request: Request):
         # Empty form fields (``?chain=``) mean "any", as a browser submits them.
@@ -91,35 +86,6 @@ def ticket_queue(
         **filter_options(session),
     }
     return render(request, "tickets/queue.html", context, block="results")
-
-
-@router.get("/tickets/escalations")
-def escalations(
-    request: Request,
-    session: DbSession,
-    user: PageUser,
-    now: RequestTime,
-    query: Annotated[PageQuery, Depends(_validated(PageQuery))],
-):
-    """A leader sees the overdue tickets escalated to them; the office and leadership see
-    every overdue ticket and whom it is escalated to."""
-    mine = user.role == Role.leader
-    tickets, total = ticket_service.list_tickets(
-        session,
-        page=Page(limit=PAGE_SIZE, offset=query.offset),
-        now=now,
-        **({"escalated_to": user.username} if mine else {"overdue": True}),
-    )
-    context = {
-        "query": query,
-        "mine": mine,
-        "rows": ticket_rows(tickets, now),
-        "total": total,
-        "limit": PAGE_SIZE,
-        "return_to": "/tickets/escalations" + (f"?offset={query.offset}" if query.offset else ""),
-        "local_time": local_time,
-    }
-    return render(request, "tickets/escalations.html", context, block="results")
 
 
 def filter_options(session: Session) -> dict:
