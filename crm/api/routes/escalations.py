@@ -33,6 +33,11 @@ To = Annotated[
     ),
 ]
 
+# Reading someone else's escalations or notes is for the promotion office only.
+OTHERS_REFUSED: dict[int | str, dict] = {
+    403: {"description": "`to` names another user and the signed-in user is not the office"}
+}
+
 
 def _recipient_id(session, user, to: str | None) -> int | None:
     if to == "me":
@@ -42,7 +47,7 @@ def _recipient_id(session, user, to: str | None) -> int | None:
     return auth_service.require_user(session, to, field="to").id if to else None
 
 
-@router.get("/escalations", response_model=ListResult[EscalationPublic])
+@router.get("/escalations", response_model=ListResult[EscalationPublic], responses=OTHERS_REFUSED)
 def list_escalations(
     session: DbSession,
     page: PageParams,
@@ -77,7 +82,7 @@ def run_sweep(session: DbSession, now: RequestTime, user: CurrentUser):
     return {"recorded": sweep(session, now=now)}
 
 
-@router.get("/supervision-notes", response_model=ListResult[NotePublic])
+@router.get("/supervision-notes", response_model=ListResult[NotePublic], responses=OTHERS_REFUSED)
 def list_notes(
     session: DbSession,
     page: PageParams,
