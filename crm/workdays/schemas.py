@@ -30,5 +30,6 @@ class CalendarInfo(BaseModel):
     statutory_years: tuple[int, int] = Field(
         description="first and last year whose holidays the installed calendar knows"
     )
-    day_ends_at: dt.time
+    # Local wall-clock time as HH:MM (a JSON-schema "time" would demand a UTC offset).
+    day_ends_at: str = Field(pattern=r"^\d{2}:\d{2}$")
     days: list[WorkingDay]

@@ -40,7 +40,7 @@ def working_days(
     days = [since + dt.timedelta(days=n) for n in range((until - since).days + 1)]
     return CalendarInfo(
         statutory_years=statutory_years(),
-        day_ends_at=settings.workday_ends_at,
+        day_ends_at=settings.workday_ends_at.strftime("%H:%M"),
         days=[
             WorkingDay(day=d, working=work.is_working_day(d), closure=reasons.get(d)) for d in days
         ],
