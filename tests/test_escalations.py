@@ -38,9 +38,9 @@ def raise_ticket(client, project_id: int, priority: str = "high", title: str = "
     return response.json()
 
 
-def told(client, **params) -> list[tuple[int, str]]:
-    """(level, username) of the escalations listed, sorted."""
-    body = client.get("/api/escalations", params=params)
+def told(client, subject_type: str = "ticket", **params) -> list[tuple[int, str]]:
+    """(level, username) of the escalations of tickets (or ``subject_type``) listed, sorted."""
+    body = client.get("/api/escalations", params={"subject_type": subject_type, **params})
     assert body.status_code == 200, body.text
     return sorted((e["level"], e["to"]) for e in body.json()["items"])
 
@@ -112,10 +112,12 @@ def test_escalation_at_due_to_the_task_force_leader_then_to_the_chain_leader(
     # The sweep is idempotent, whoever runs it and however often.
     assert staff.post("/api/escalations/sweep").json() == {"recorded": 0}
     clock.moment += timedelta(days=30)
+    staff.post("/api/escalations/sweep")  # the project may have turned red meanwhile
     assert staff.post("/api/escalations/sweep").json() == {"recorded": 0}
     assert told(staff) == [(1, LEADER), (2, CHAIN_BOSS)]
+    everyone = told(staff) + told(staff, "project")
     audit = admin.get("/api/audit", params={"entity": "escalation"}).json()["items"]
-    assert len(audit) == 2 and {a["actor"] for a in audit} == {"escalation-sweep"}
+    assert len(audit) == len(everyone) and {a["actor"] for a in audit} == {"escalation-sweep"}
 
 
 def test_without_a_chain_leader_the_city_leaders_are_told(app, staff, world, clock):
@@ -256,3 +258,26 @@ def test_only_the_office_reads_everyone_s_escalations(app, staff, world, login):
     assert viewer.post("/api/escalations/sweep").status_code == 403
     assert staff.get("/api/escalations", params={"to": "ghost"}).status_code == 422
     assert staff.get("/api/escalations", params={"level": 3}).status_code == 422
+
+
+def test_a_red_project_escalates_when_it_turns_red_then_as_long_again(app, staff, world, clock):
+    project_id = world["project"]["id"]
+    plan = staff.get(f"/api/projects/{project_id}/milestones").json()
+    first_planned = min(date.fromisoformat(m["planned_on"]) for m in plan["milestones"])
+    # Red three months after the planned month has passed: the first day of the 4th month on.
+    month = first_planned.replace(day=1)
+    turns_red = date(month.year + (month.month + 3) // 12, (month.month + 3) % 12 + 1, 1)
+    clock.moment = datetime.combine(turns_red - timedelta(days=1), datetime.min.time()).astimezone()
+    clock.moment += timedelta(hours=12)
+    assert staff.get(f"/api/projects/{project_id}").json()["light"] != "red"
+    assert told(staff, "project") == []
+    clock.moment += timedelta(days=1)
+    assert staff.get(f"/api/projects/{project_id}").json()["light"] == "red"
+    assert told(staff, "project") == [(1, LEADER)]
+    # Red as long again (three more months): the city leaders (no 链长 on this chain).
+    later = date(turns_red.year + (turns_red.month + 2) // 12, (turns_red.month + 2) % 12 + 1, 1)
+    clock.moment = datetime.combine(later, datetime.min.time()).astimezone() - timedelta(hours=1)
+    assert told(staff, "project") == [(1, LEADER)]
+    clock.moment += timedelta(hours=2)
+    assert told(staff, "project") == [(1, LEADER), (2, MAYORS[0]), (2, MAYORS[1])]
+    assert told(staff, "project") == [(1, LEADER), (2, MAYORS[0]), (2, MAYORS[1])]

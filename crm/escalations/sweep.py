@@ -11,12 +11,14 @@ level; past their city-level time: second level). Red projects plug in the same 
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm.clock import local_date
+from crm.config import get_settings
 from crm.escalations.leaders import (
     city_leader_ids,
     project_leaders,
@@ -24,6 +26,8 @@ from crm.escalations.leaders import (
     second_level_recipients,
 )
 from crm.escalations.models import Escalation, Level, SubjectType
+from crm.projects import lights
+from crm.projects.milestones import add_months
 from crm.tickets.models import OPEN_STATUSES, Ticket
 
 # The audit names the sweep, not whoever happened to open a list when it ran.
@@ -167,6 +171,25 @@ def _insert(session: Session, rows: list[Escalation]) -> int:
     return len(rows)
 
 
+def late_red_projects(session: Session, *, now: datetime) -> list[Late]:
+    """Red projects (crm.projects.lights): the first level from the day each turned red, the
+    second when it has stayed red as long again as it took to turn red from amber."""
+    settings = get_settings()
+    since = lights.red_since(session, today=local_date(now), settings=settings)
+    second = {
+        project_id: _local_midnight(add_months(day, settings.milestone_red_months))
+        for project_id, day in since.items()
+    }
+    first = {project_id: _local_midnight(day) for project_id, day in since.items()}
+    return late_projects(session, first, second, now=now)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min).astimezone()
+
+
 def sweep(session: Session, *, now: datetime) -> int:
-    """Escalate every late ticket that is due for it; returns how many people were told."""
-    return record(session, late_tickets(session, now=now), now=now)
+    """Escalate every late ticket and red project that is due for it; returns how many
+    people were told."""
+    late = late_tickets(session, now=now) + late_red_projects(session, now=now)
+    return record(session, late, now=now)

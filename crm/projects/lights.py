@@ -271,3 +271,32 @@ def red_projects(
         .order_by(Project.signed_on, Project.id)
     )
     return list(session.scalars(query))
+
+
+def red_since(
+    session: Session, *, today: date, settings: Settings | None = None
+) -> dict[int, date]:
+    """When each red project turned red: the earliest day one of its milestones did (the
+    first day of the month ``milestone_red_months`` after its planned month); a project red
+    only for late money counts from ``today``. One query besides :func:`red_projects`."""
+    settings = settings or get_settings()
+    red_ids = [project.id for project in red_projects(session, today=today, settings=settings)]
+    if not red_ids:
+        return {}
+    earliest = dict(
+        session.execute(
+            select(Milestone.project_id, func.min(Milestone.planned_on))
+            .where(Milestone.project_id.in_(red_ids), not_(_reached()))
+            .group_by(Milestone.project_id)
+        ).all()
+    )
+    since = {}
+    for project_id in red_ids:
+        planned = earliest.get(project_id)
+        turned = (
+            add_months(planned.replace(day=1), settings.milestone_red_months + 1)
+            if planned
+            else today
+        )
+        since[project_id] = min(turned, today)
+    return since
