@@ -52,52 +52,83 @@ class SegmentFacts:
         return Status.strong
 
 
-def segment_facts(session: Session, chain_ids: set[int]) -> dict[int, SegmentFacts]:
-    """The segments of these chains, in order, with their children (no counts yet)."""
+def chain_facts(session: Session, code: str) -> tuple[int, dict[int, SegmentFacts]] | None:
+    """A chain's id and its segments in order, the leaves with their three counts, in one
+    statement; None when no chain has this code."""
+    leaf_counts = _company_counts(
+        Segment.chain_id == select(Chain.id).where(Chain.code == code).scalar_subquery(),
+        ~exists().where(_child.parent_id == Segment.id),
+    ).subquery()
     rows = session.execute(
-        select(
-            Segment.id,
-            Segment.chain_id,
-            Chain.code,
-            Segment.code,
-            Segment.name,
-            Segment.stage,
-            Segment.parent_id,
-            Segment.is_direction,
-        )
+        select(Chain.id, *_SEGMENT_COLUMNS, leaf_counts.c.local, leaf_counts.c.targets)
+        .add_columns(leaf_counts.c.leaders)
+        .outerjoin(Segment, Segment.chain_id == Chain.id)
+        .outerjoin(leaf_counts, leaf_counts.c.segment_id == Segment.id)
+        .where(Chain.code == code)
+        .order_by(Segment.position, Segment.id)
+    ).all()
+    if not rows:
+        return None
+    facts = {}
+    for _, *segment, local, targets, leaders in rows:
+        if segment[0] is not None:
+            facts[segment[0]] = SegmentFacts(*segment, local or 0, targets or 0, leaders or 0)
+    _link_children(facts)
+    return rows[0][0], facts
+
+
+_child = aliased(Segment)
+_SEGMENT_COLUMNS = (
+    Segment.id,
+    Segment.chain_id,
+    Chain.code,
+    Segment.code,
+    Segment.name,
+    Segment.stage,
+    Segment.parent_id,
+    Segment.is_direction,
+)
+
+
+def segment_facts(session: Session, chain_ids: set[int]) -> dict[int, SegmentFacts]:
+    """The segments of these chains, in order, with their children and three counts."""
+    counts = _company_counts(Segment.chain_id.in_(chain_ids)).subquery()
+    rows = session.execute(
+        select(*_SEGMENT_COLUMNS, counts.c.local, counts.c.targets, counts.c.leaders)
         .join(Chain, Chain.id == Segment.chain_id)
+        .outerjoin(counts, counts.c.segment_id == Segment.id)
         .where(Segment.chain_id.in_(chain_ids))
         .order_by(Segment.chain_id, Segment.position, Segment.id)
     )
-    facts = {row[0]: SegmentFacts(*row) for row in rows}
-    for f in facts.values():
-        if f.parent_id in facts:
-            facts[f.parent_id].children.append(f.id)
+    facts = {}
+    for *segment, local, targets, leaders in rows:
+        facts[segment[0]] = SegmentFacts(*segment, local or 0, targets or 0, leaders or 0)
+    _link_children(facts)
     return facts
 
 
-def count_companies(session: Session, facts: dict[int, SegmentFacts], where) -> None:
-    """Fill the three counts of the segments ``where`` selects (a condition on segments)."""
-    for segment_id, local, targets, leaders in _company_counts(session, where):
-        facts[segment_id].local_companies = local
-        facts[segment_id].targets = targets
-        facts[segment_id].local_leaders = leaders
+def _link_children(facts: dict[int, SegmentFacts]) -> None:
+    for f in facts.values():
+        if f.parent_id in facts:
+            facts[f.parent_id].children.append(f.id)
 
 
-def _company_counts(session: Session, where):
+def _company_counts(*where):
     """Per segment: distinct local companies, non-local ones (targets), local leaders."""
     is_leader = select(CompanyTag.company_id).where(CompanyTag.tag == Tag.leader).scalar_subquery()
     local = Company.is_local.is_(True)
-    return session.execute(
+    return (
         select(
             company_segment.c.segment_id,
-            func.count(distinct(case((local, Company.id)))),
-            func.count(distinct(case((~local, Company.id)))),
-            func.count(distinct(case((and_(local, Company.id.in_(is_leader)), Company.id)))),
+            func.count(distinct(case((local, Company.id)))).label("local"),
+            func.count(distinct(case((~local, Company.id)))).label("targets"),
+            func.count(distinct(case((and_(local, Company.id.in_(is_leader)), Company.id)))).label(
+                "leaders"
+            ),
         )
         .join(Company, Company.id == company_segment.c.company_id)
         .join(Segment, Segment.id == company_segment.c.segment_id)
-        .where(where)
+        .where(*where)
         .group_by(company_segment.c.segment_id)
     )
 

@@ -8,7 +8,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import String, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
@@ -55,6 +55,9 @@ class Candidate:
     tags: tuple[Tag, ...]
     gap_codes: tuple[str, ...]
     lead_stages: frozenset[LeadStage]
+    name: str = ""
+    province: str | None = None
+    city: str | None = None
 
 
 def score_reasons(candidate: Candidate, depends_on: dict[str, int]) -> list[ReasonRow]:
@@ -113,8 +116,7 @@ def recommend(
 ) -> list[Recommendation]:
     """Non-local companies working in gap segments (``segment id → code``), best score first.
 
-    Every candidate is scored from plain rows; names and places are read for the ``limit``
-    best only.
+    Every candidate is scored from plain rows; records are built for the ``limit`` best only.
     """
     if not gap_codes or limit <= 0:
         return []
@@ -123,46 +125,56 @@ def recommend(
         reasons = score_reasons(candidate, depends_on)
         ranked.append((round(sum(r[1] for r in reasons), 1), candidate, reasons))
     ranked.sort(key=lambda scored: (-scored[0], scored[1].company_id))
-    best = ranked[:limit]
-    places = _names_and_places(session, [candidate.company_id for _, candidate, _ in best])
     return [
         Recommendation(
             company_id=candidate.company_id,
-            name=places[candidate.company_id][0],
-            province=places[candidate.company_id][1],
-            city=places[candidate.company_id][2],
+            name=candidate.name,
+            province=candidate.province,
+            city=candidate.city,
             segments=list(candidate.gap_codes),
             score=score,
             reasons=[Reason(factor=f, points=p, label=label) for f, p, label in reasons],
         )
-        for score, candidate, reasons in best
+        for score, candidate, reasons in ranked[:limit]
     ]
 
 
 def _candidates(session: Session, gap_codes: dict[int, str]) -> list[Candidate]:
-    """Three queries whatever the number of candidates: memberships with size, tags, leads."""
+    """Two queries whatever the number of candidates: memberships with the company's plain
+    columns, then their tags and lead stages together."""
     in_gaps = (
         select(company_segment.c.company_id)
         .join(Company, Company.id == company_segment.c.company_id)
         .where(company_segment.c.segment_id.in_(gap_codes), Company.is_local.is_(False))
     )
-    sizes: dict[int, tuple[float | None, int | None]] = {}
+    columns: dict[int, tuple] = {}
     codes: dict[int, list[str]] = defaultdict(list)
-    for company_id, segment_id, revenue, employees in session.execute(
-        in_gaps.add_columns(company_segment.c.segment_id, Company.revenue, Company.employees)
+    for company_id, segment_id, *plain in session.execute(
+        in_gaps.add_columns(
+            company_segment.c.segment_id,
+            Company.revenue,
+            Company.employees,
+            Company.name,
+            Company.province,
+            Company.city,
+        )
     ):
-        sizes[company_id] = (revenue, employees)
+        columns[company_id] = tuple(plain)
         codes[company_id].append(gap_codes[segment_id])
     tags: dict[int, list[Tag]] = defaultdict(list)
-    for company_id, tag in session.execute(
-        select(CompanyTag.company_id, CompanyTag.tag).where(CompanyTag.company_id.in_(in_gaps))
-    ):
-        tags[company_id].append(tag)
     stages: dict[int, set[LeadStage]] = defaultdict(set)
-    for company_id, stage in session.execute(
-        select(Lead.company_id, Lead.stage).where(Lead.company_id.in_(in_gaps)).distinct()
+    tag_rows = select(CompanyTag.company_id, literal("tag"), CompanyTag.tag.cast(String))
+    stage_rows = select(Lead.company_id, literal("stage"), Lead.stage.cast(String))
+    for company_id, kind, value in session.execute(
+        union_all(
+            tag_rows.where(CompanyTag.company_id.in_(in_gaps)),
+            stage_rows.where(Lead.company_id.in_(in_gaps)),
+        )
     ):
-        stages[company_id].add(stage)
+        if kind == "tag":
+            tags[company_id].append(Tag(value))
+        else:
+            stages[company_id].add(LeadStage(value))
     return [
         Candidate(
             company_id=company_id,
@@ -172,17 +184,9 @@ def _candidates(session: Session, gap_codes: dict[int, str]) -> list[Candidate]:
             tags=tuple(sorted(tags.get(company_id, ()), key=lambda tag: tag.value)),
             gap_codes=tuple(sorted(codes[company_id])),
             lead_stages=frozenset(stages.get(company_id, ())),
+            name=name,
+            province=province,
+            city=city,
         )
-        for company_id, (revenue, employees) in sizes.items()
+        for company_id, (revenue, employees, name, province, city) in columns.items()
     ]
-
-
-def _names_and_places(session: Session, company_ids: list[int]) -> dict[int, tuple]:
-    if not company_ids:
-        return {}
-    rows = session.execute(
-        select(Company.id, Company.name, Company.province, Company.city).where(
-            Company.id.in_(company_ids)
-        )
-    )
-    return {company_id: rest for company_id, *rest in rows}

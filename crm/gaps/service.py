@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crm.chains.models import Chain, Segment, SegmentLink
-from crm.companies.models import company_segment
+from crm.errors import NotFound
 from crm.gaps.schemas import (
     ChainGraph,
     Gap,
@@ -23,19 +23,19 @@ from crm.gaps.schemas import (
 from crm.gaps.scope import (
     SegmentFacts,
     best_status,
-    count_companies,
+    chain_facts,
     dependants,
     segment_facts,
 )
 from crm.gaps.scoring import recommend
 
 
-def gap_report(session: Session, chain: Chain, *, recommendation_limit: int = 50) -> GapReport:
-    own = segment_facts(session, {chain.id})
+def gap_report(session: Session, code: str, *, recommendation_limit: int = 50) -> GapReport:
+    found = chain_facts(session, code)
+    if found is None:
+        raise NotFound(f"chain '{code}' not found")
+    _, own = found
     leaves = [f for f in own.values() if f.is_leaf]
-    if leaves:
-        leaf_ids = [f.id for f in leaves]
-        count_companies(session, own, company_segment.c.segment_id.in_(leaf_ids))
     present = [f for f in leaves if f.own_status != Status.missing]
     missing = [f for f in leaves if f.own_status == Status.missing]
     depends = dependants(session, {f.id for f in missing}) if missing else {}
@@ -54,7 +54,7 @@ def gap_report(session: Session, chain: Chain, *, recommendation_limit: int = 50
         key=lambda g: (-g.depends_on_it, -g.targets, g.code),
     )
     return GapReport(
-        chain=chain.code,
+        chain=code,
         leaves=len(leaves),
         completeness=round(len(present) / len(leaves), 3) if leaves else 0.0,
         segments=[_leaf_report(own, f) for f in leaves],
@@ -81,7 +81,6 @@ def chain_graph(session: Session, chain: Chain) -> ChainGraph:
     ).all()
     chain_ids = {chain.id} | {c for *_, a, b in links for c in (a, b)}
     facts = segment_facts(session, chain_ids)
-    count_companies(session, facts, Segment.chain_id.in_(chain_ids))
     graph = nx.DiGraph()
     graph.add_edges_from((a, b) for a, b, *_ in links)
     own = [f for f in facts.values() if f.chain_id == chain.id]
