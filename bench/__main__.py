@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench --scale quick [--sqlite]      # about a minute, smoke run
     .venv/bin/python -m bench --scale province              # PostgreSQL, the sizes
+    .venv/bin/python -m bench load --scale quick            # 50 users on a uvicorn server
 
 Builds a scratch database with the real migrations (PostgreSQL: ``crm_bench_<random>`` on
 ``--server``, dropped at the end; SQLite: a temporary file), loads the deterministic data set
@@ -127,6 +128,11 @@ def report(plan, counts: dict[str, int]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["load"]:
+        from bench import load
+
+        load.main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALES, default="quick")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
