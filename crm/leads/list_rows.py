@@ -100,7 +100,9 @@ def public_page(
 
 def _page_select(counted: Select, query: Select, page: Page, order: list) -> Select:
     """The page's leads with what they show, and the capped count of ``counted``: one
-    statement."""
+    statement. The page's ids are a derived table the rest joins onto (not ``IN``: as a
+    semi-join PostgreSQL may hash-join every lead before keeping the page's 50)."""
+    ids = page_ids_subquery(query, Lead.id, page).subquery("page")
     return (
         select(
             *_LEAD_COLUMNS,
@@ -117,6 +119,8 @@ def _page_select(counted: Select, query: Select, page: Page, order: list) -> Sel
             Project.id.label("project_id"),
             capped_count(counted).label("capped_total"),
         )
+        .select_from(ids)
+        .join(Lead, Lead.id == ids.c.id)
         .join(Company, Company.id == Lead.company_id)
         .join(Segment, Segment.id == Lead.segment_id)
         .join(Chain, Chain.id == Segment.chain_id)
@@ -124,7 +128,6 @@ def _page_select(counted: Select, query: Select, page: Page, order: list) -> Sel
         .outerjoin(User, User.id == Lead.owner_id)
         .outerjoin(Park, Park.id == Lead.park_id)
         .outerjoin(Project, Project.lead_id == Lead.id)
-        .where(Lead.id.in_(page_ids_subquery(query, Lead.id, page)))
         .order_by(*order)
     )
 
