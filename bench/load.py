@@ -191,7 +191,9 @@ def run(url: str, scale, args) -> None:
             f"{args.users} users for {args.duration:.0f} s, think {args.think[0]}–{args.think[1]} s"
         )
         print(f"before: {funnel.load_average()}")
-        rec = asyncio.run(drive(base, mix(scale), args.users, args.duration, tuple(args.think)))
+        plan = [p for p in mix(scale) if p[0] not in args.skip]
+        print("mix: " + ", ".join(f"{kind} {weight}" for kind, weight, _ in plan))
+        rec = asyncio.run(drive(base, plan, args.users, args.duration, tuple(args.think)))
         print(f"after: {funnel.load_average()}")
     finally:
         server.send_signal(signal.SIGINT)
@@ -216,6 +218,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--think", type=float, nargs=2, default=[0.5, 1.5])
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--skip", action="append", default=[], help="leave a kind of request out of the mix"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scale = SCALES[args.scale]
