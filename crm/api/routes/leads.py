@@ -38,7 +38,14 @@ def _with_project_ids(session: Session, leads: list[L]) -> list[L]:
     return leads
 
 
-@router.get("", response_model=CursorResult[LeadPublic])
+_BAD_CURSOR = {
+    "description": "the cursor cannot be used: unreadable, made for another sort, or given "
+    "with an offset",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+@router.get("", response_model=CursorResult[LeadPublic], responses={400: _BAD_CURSOR})
 def list_leads(
     session: DbSession,
     page: PageParams,
