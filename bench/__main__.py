@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench --scale quick [--sqlite]      # about a minute, smoke run
     .venv/bin/python -m bench --scale province              # PostgreSQL, the sizes
+    .venv/bin/python -m bench load --scale quick            # 50 users on a uvicorn server
 
 Builds a scratch database with the real migrations (PostgreSQL: ``crm_bench_<random>`` on
 ``--server``, dropped at the end; SQLite: a temporary file), loads the deterministic data set
@@ -27,6 +28,7 @@ from time import perf_counter
 from fastapi.testclient import TestClient
 
 from bench import dashboard_funnel as funnel
+from bench import gaps
 from bench.data import SCALES, timed_load
 from bench.lists import Twin, add_bare_endpoint, measurements
 from crm import migrate
@@ -72,7 +74,7 @@ def statements_per_request(client, engine, paths: dict[str, str]) -> dict[str, i
     return counts
 
 
-def run(url: str, rounds: int, leads: int) -> None:
+def run(url: str, rounds: int, scale) -> None:
     app = create_app(Settings(database_url=url, secret_key=secrets.token_hex(32)))
     app.state.clock = lambda: funnel.NOW
     engine = app.state.engine
@@ -80,7 +82,8 @@ def run(url: str, rounds: int, leads: int) -> None:
     twin = Twin(engine)
     try:
         with signed_in_client(app) as client:
-            plan = measurements(client, twin, leads, throughput_block=10)
+            plan = gaps.measurements(client, twin, scale.chains)
+            plan += measurements(client, twin, scale.leads, throughput_block=10)
             for m in plan:
                 m.check()
             for _ in range(rounds):
@@ -94,6 +97,7 @@ def run(url: str, rounds: int, leads: int) -> None:
                     "GET /api/companies?q=…": "/api/companies?q=光电精密",
                     "GET /api/leads/{id}": "/api/leads/1",
                     "GET /api/projects/{id}": "/api/projects/1",
+                    "GET /api/chains/{code}/gaps": "/api/chains/chain-000/gaps",
                 },
             )
     finally:
@@ -124,6 +128,11 @@ def report(plan, counts: dict[str, int]) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["load"]:
+        from bench import load
+
+        load.main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=SCALES, default="quick")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
@@ -141,7 +150,7 @@ def main() -> None:
     print(f"scale {args.scale} ({scale}) on {database}; nproc {os.cpu_count()}")
     print(f"start: {funnel.load_average()}")
     if args.url:
-        run(args.url, rounds, scale.leads)
+        run(args.url, rounds, scale)
         print(f"after timing: {funnel.load_average()}")
         return
     with scratch(args.sqlite, args.server, args.keep) as url:
@@ -151,7 +160,7 @@ def main() -> None:
         counts, seconds = timed_load(url, scale)
         print(f"loaded in {seconds:.1f} s: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
         print(f"before timing: {funnel.load_average()}")
-        run(url, rounds, scale.leads)
+        run(url, rounds, scale)
         print(f"after timing: {funnel.load_average()}")
 
 

@@ -10,7 +10,7 @@ name and pinyin search have real hits to find.
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from math import exp
 from random import Random
 from time import perf_counter
@@ -153,6 +153,9 @@ def load_companies(conn, rng: Random, n: int, leaves: dict[int, str]) -> int:
         )
         for _ in range(rng.choice([1, 1, 2])):
             links.add((i, rng.choice(leaf_ids)))
+    for company_id, segment_id in links:
+        if gap_leaf(segment_id):  # nobody local works there: the chains' gaps
+            rows[company_id - 1] |= {"province": "外省", "is_local": False, "park_id": None}
     count = funnel.copy_rows(conn, "company", rows)
     funnel.copy_rows(
         conn, "company_segment", ({"company_id": c, "segment_id": s} for c, s in sorted(links))
@@ -166,6 +169,35 @@ def load_companies(conn, rng: Random, n: int, leaves: dict[int, str]) -> int:
     return count
 
 
+SEGMENTS_PER_CHAIN = 10  # see ``chains``: positions 0–1 are parents, 2–9 leaves
+
+
+def gap_leaf(segment_id: int) -> bool:
+    """Two leaves of every chain (positions 3 and 7) where no local company works."""
+    return (segment_id - 1) % SEGMENTS_PER_CHAIN in (3, 7)
+
+
+def load_links(conn, n_chains: int, seed: int) -> int:
+    """Supply links: within each chain leaf by leaf, and from every leaf to a leaf of a later
+    chain, so the first chain's gaps reach nearly every chain (as in the issue's registry)."""
+    rng = Random(seed)  # its own, so the other tables stay as they were
+    t0 = funnel.START - timedelta(days=60)
+    rows = []
+    for chain in range(n_chains):
+        first = chain * SEGMENTS_PER_CHAIN + 1
+        leaves = range(first + 2, first + SEGMENTS_PER_CHAIN)
+        pairs = [(a, a + 1) for a in leaves[:-1]]
+        if chain + 1 < n_chains:
+            for a in leaves:
+                other = rng.randrange(chain + 1, n_chains) * SEGMENTS_PER_CHAIN + 1
+                pairs.append((a, other + rng.randrange(2, SEGMENTS_PER_CHAIN)))
+        for a, b in pairs:
+            rows.append({"id": len(rows) + 1, "chain_id": chain + 1} | {"from_segment_id": a})
+            rows[-1] |= {"to_segment_id": b, "position": len(rows), "created_at": t0}
+            rows[-1] |= {"updated_at": t0}
+    return funnel.copy_rows(conn, "segment_link", rows)
+
+
 def load(url: str, scale: Scale, seed: int = 1) -> dict[str, int]:
     """Build the data set into a migrated, empty database; returns rows per table."""
     funnel.CHAINS[:] = chains(scale.chains)
@@ -174,6 +206,7 @@ def load(url: str, scale: Scale, seed: int = 1) -> dict[str, int]:
     world = funnel.World()
     with writer(url) as conn:
         ref = funnel.load_reference(conn, rng, world, 0)
+        world.counts["segment_link"] = load_links(conn, scale.chains, seed)
         world.counts["company"] = load_companies(conn, rng, scale.companies, ref["leaves"])
         signed = funnel.load_leads(conn, rng, world, ref, scale.leads, scale.moves)
         funnel.load_projects(conn, rng, world, ref, signed)

@@ -125,6 +125,7 @@ def _restore_sqlite(path: str | None, source: Path, *, force: bool) -> str:
 def _sqlite_tables(connection: sqlite3.Connection) -> set[str]:
     rows = connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT LIKE 'company_fts%'"  # the name search index: derived, never empty
     )
     return {name for (name,) in rows}
 

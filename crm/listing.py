@@ -47,6 +47,14 @@ class ListResult(BaseModel, Generic[T]):
     )
 
 
+class CursorResult(ListResult[T], Generic[T]):
+    next_cursor: str | None = Field(
+        None,
+        description="present when the page was full: pass it as `cursor` for the next page "
+        "(same filters and sort, no offset)",
+    )
+
+
 class Total(int):
     """A list's total, and whether it was counted (``exact``) or estimated."""
 
@@ -92,11 +100,14 @@ def page_ids(session: Session, query: Select[Any], id_column: Any, page: Page) -
     return list(session.scalars(narrow.limit(page.limit).offset(page.offset)))
 
 
-def json_list(items: Sequence[BaseModel | dict], total: int) -> Response:
-    """``{items, total, total_exact}`` serialised once by pydantic-core (models or dicts shaped
-    as the route's response model), skipping FastAPI's second validation of a response it
-    would only rebuild; the route keeps its ``response_model`` for the OpenAPI document."""
+def json_list(items: Sequence[BaseModel | dict], total: int, next_cursor: str | None = None):
+    """``{items, total, total_exact}`` (and ``next_cursor`` when a next page may follow)
+    serialised once by pydantic-core (models or dicts shaped as the route's response model),
+    skipping FastAPI's second validation of a response it would only rebuild; the route
+    keeps its ``response_model`` for the OpenAPI document."""
     body = {"items": items, "total": int(total), "total_exact": getattr(total, "exact", True)}
+    if next_cursor is not None:
+        body["next_cursor"] = next_cursor
     return Response(to_json(body), media_type="application/json")
 
 
@@ -123,15 +134,16 @@ def page_total(
         return Total(page.offset + on_page)  # the last page: the total is known
     if counted is None:
         return count_total(session, query)
-    return _total_from(session, query, counted)
+    return total_from(session, query, counted)
 
 
 def count_total(session: Session, query: Select[Any]) -> Total:
     """Exact up to ``EXACT_COUNT_LIMIT`` rows; past it, the planner's estimate on PostgreSQL."""
-    return _total_from(session, query, session.scalar(select(capped_count(query))) or 0)
+    return total_from(session, query, session.scalar(select(capped_count(query))) or 0)
 
 
-def _total_from(session: Session, query: Select[Any], counted: int) -> Total:
+def total_from(session: Session, query: Select[Any], counted: int) -> Total:
+    """The total from a capped count of ``query``: exact, or past the cap, estimated."""
     if counted <= EXACT_COUNT_LIMIT:
         return Total(counted)
     matching = query.order_by(None).with_only_columns(literal(1), maintain_column_froms=True)

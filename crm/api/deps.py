@@ -1,10 +1,15 @@
-"""Request-scoped dependencies: the database session, the signed-in user, authorisation."""
+"""Request-scoped dependencies: the database session, the signed-in user, authorisation.
 
-from collections.abc import Iterator
+Dependencies with nothing to wait for are ``async``: FastAPI runs a plain ``def`` dependency
+in the thread pool, and each such hop costs more than the work of these small functions.
+"""
+
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -23,22 +28,28 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's one unit of work: committed here on success, rolled back on error."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's one unit of work: committed here on success, rolled back on error.
+
+    Async, so opening it costs no trip to the thread pool (a session connects on first use);
+    ending it (a round trip to the database) takes one.
+    """
     session = request.app.state.sessionmaker()
     try:
         yield session
-        session.commit()
-    except DomainError as error:
+    except BaseException as error:
+        await run_in_threadpool(_end, session, error)
+        raise
+    await run_in_threadpool(_end, session, None)
+
+
+def _end(session: Session, error: BaseException | None) -> None:
+    try:
         # A refusal that must be written down (a failed log-in) keeps what it wrote.
-        if error.keeps_changes:
+        if error is None or (isinstance(error, DomainError) and error.keeps_changes):
             session.commit()
         else:
             session.rollback()
-        raise
-    except BaseException:
-        session.rollback()
-        raise
     finally:
         session.close()
 
@@ -91,24 +102,28 @@ def request_time(request: Request) -> datetime:
     return request.app.state.clock()
 
 
-RequestTime = Annotated[datetime, Depends(request_time)]
+async def _request_time(request: Request) -> datetime:
+    return request_time(request)
 
 
-def app_settings(request: Request) -> Settings:
+RequestTime = Annotated[datetime, Depends(_request_time)]
+
+
+async def app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
-def login_limits(request: Request) -> LoginLimits:
+async def login_limits(request: Request) -> LoginLimits:
     return LoginLimits.from_settings(request.app.state.settings)
 
 
 LoginLimitsDep = Annotated[LoginLimits, Depends(login_limits)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The client's address, as the server saw it (behind a proxy, uvicorn's proxy headers
     option decides whether X-Forwarded-For is believed)."""
     return request.client.host if request.client else "unknown"

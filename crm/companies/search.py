@@ -6,13 +6,17 @@ initials ("qingdaozhuohua qdzh" for 青岛卓华), filled whenever a name is set
 migration for older rows. On PostgreSQL both columns carry a pg_trgm GIN index, which serves
 ``LIKE '%term%'`` from three characters up; shorter terms (one or two Chinese characters) run
 the same condition without the index: still correct, and the list reads in id order and stops
-at a page, while the count is capped (crm.listing).
+at a page, while the count is capped (crm.listing). On SQLite an FTS5 table with the trigram
+tokenizer plays pg_trgm's part (``IndexedContains``).
 """
 
 import re
+import sqlite3
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import Boolean, ColumnElement, Select, String, bindparam, column, or_, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
@@ -20,6 +24,10 @@ from crm.listing import escape_like
 
 _NOT_LETTERS = re.compile(r"[^a-z0-9]+")
 _PINYIN_TERM = re.compile(r"[a-z]{2,}")
+_LIKE_SPECIAL = re.compile(r"[%_\\]")
+TRIGRAM = 3  # characters a trigram index needs
+FTS_TABLE = "company_fts"  # SQLite: FTS5, trigram tokenizer, over name_key and name_pinyin
+TRIGRAM_SINCE = (3, 34, 0)
 
 
 def name_pinyin(name: str) -> str:
@@ -44,12 +52,51 @@ def _letters(text: str) -> str:
 def name_matches(q: str) -> ColumnElement[bool]:
     """The condition "the company is what ``q`` names"."""
     key = normalise_name(q)
-    conditions = [Company.name_key.like(f"%{escape_like(key)}%", escape="\\")]
+    conditions = [_contains(Company.name_key, key)]
     if len(q.strip()) == 18:
         conditions.append(Company.credit_code == q.strip().upper())
     if _PINYIN_TERM.fullmatch(key):
-        conditions.append(Company.name_pinyin.like(f"%{key}%"))
+        conditions.append(_contains(Company.name_pinyin, key))
     return or_(*conditions)
+
+
+def _contains(column, key: str) -> ColumnElement[bool]:
+    if len(key) >= TRIGRAM and not _LIKE_SPECIAL.search(key):
+        return IndexedContains(column, key)
+    return column.like(f"%{escape_like(key)}%", escape="\\")
+
+
+class IndexedContains(ColumnElement[bool]):
+    """``column LIKE '%key%'`` where a trigram index serves it: pg_trgm's GIN index on
+    PostgreSQL reads the plain LIKE; on SQLite the rows come from the FTS5 trigram table
+    (migration 7d2c9e4f1a60) when the SQLite has that tokenizer."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True  # a condition already: no "= 1" on SQLite
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("pattern", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column, key: str):
+        self.column = column
+        self.pattern = bindparam(None, f"%{key}%", type_=String())
+
+
+@compiles(IndexedContains)
+def _plain_like(element: IndexedContains, compiler, **kw) -> str:
+    return compiler.process(element.column.like(element.pattern), **kw)
+
+
+@compiles(IndexedContains, "sqlite")
+def _fts_like(element: IndexedContains, compiler, **kw) -> str:
+    if sqlite3.sqlite_version_info < TRIGRAM_SINCE:
+        return _plain_like(element, compiler, **kw)
+    name = element.column.key
+    fts = table(FTS_TABLE, column("rowid"), column(name))
+    rows = select(fts.c.rowid).where(fts.c[name].like(element.pattern))
+    return compiler.process(Company.id.in_(rows), **kw)
 
 
 def matching_ids(q: str) -> Select:

@@ -13,10 +13,19 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.chains.models import Chain, Segment
 from crm.companies.models import Company, Park
+from crm.keyset import BadCursor, SortKey
 from crm.leads import lights, service
 from crm.leads.models import PIPELINE, Lead
 from crm.leads.schemas import LeadFilters
-from crm.listing import Page, Total, capped_count, page_ids_subquery, page_total
+from crm.listing import (
+    Page,
+    Total,
+    capped_count,
+    count_total,
+    page_ids_subquery,
+    page_total,
+    total_from,
+)
 from crm.projects.models import Project
 from crm.taskforces.models import TaskForce
 
@@ -41,6 +50,18 @@ _LEAD_COLUMNS = (
 )
 
 
+def sort_key(sort: str) -> SortKey:
+    """The keyset of a lead list order (``service.ordering`` checks the name first)."""
+    name = sort.lstrip("-")
+    return SortKey(
+        sort=sort,
+        column=service.SORTABLE[name],
+        id_column=Lead.id,
+        descending=sort.startswith("-"),
+        nullable=name in service.NULLABLE,
+    )
+
+
 def public_page(
     session: Session,
     *,
@@ -49,21 +70,41 @@ def public_page(
     sort: str = "-id",
     today: date,
     only: ColumnElement[bool] | None = None,
-) -> tuple[list[dict], Total]:
-    """A page of the lead list shaped as ``LeadPublic`` (``project_id`` filled), and its total."""
+    cursor: str | None = None,
+) -> tuple[list[dict], Total, str | None]:
+    """A page of the lead list shaped as ``LeadPublic`` (``project_id`` filled), its total
+    (of every matching lead, whatever the cursor), and the cursor of the next page (None when
+    the page was not full, so nothing can follow)."""
     query = service.filtered_query(filters, today=today)
     if only is not None:
         query = query.where(only)
     order = service.ordering(sort)
-    query = query.order_by(*order)
-    rows = list(session.execute(_page_select(query, page, order)))
+    key = sort_key(sort)
+    paged = query
+    if cursor is not None:
+        if page.offset:
+            raise BadCursor("a cursor says where the page starts: leave offset out")
+        paged = query.where(key.after(cursor))
+    rows = list(session.execute(_page_select(query, paged.order_by(*order), page, order)))
     counted = rows[0].capped_total if rows else None
-    total = page_total(session, query, page, len(rows), counted)
-    return [_public(row, today) for row in rows], total
+    if cursor is None:
+        total = page_total(session, query, page, len(rows), counted)
+    else:
+        total = (
+            count_total(session, query) if counted is None else total_from(session, query, counted)
+        )
+    next_cursor = None
+    if len(rows) == page.limit:
+        last = rows[-1]
+        next_cursor = key.cursor(getattr(last, key.column.key), last.id)
+    return [_public(row, today) for row in rows], total, next_cursor
 
 
-def _page_select(query: Select, page: Page, order: list) -> Select:
-    """The page's leads with what they show, and the capped count: one statement."""
+def _page_select(counted: Select, query: Select, page: Page, order: list) -> Select:
+    """The page's leads with what they show, and the capped count of ``counted``: one
+    statement. The page's ids are a derived table the rest joins onto (not ``IN``: as a
+    semi-join PostgreSQL may hash-join every lead before keeping the page's 50)."""
+    ids = page_ids_subquery(query, Lead.id, page).subquery("page")
     return (
         select(
             *_LEAD_COLUMNS,
@@ -78,8 +119,10 @@ def _page_select(query: Select, page: Page, order: list) -> Select:
             User.username,
             Park.name.label("park_name"),
             Project.id.label("project_id"),
-            capped_count(query).label("capped_total"),
+            capped_count(counted).label("capped_total"),
         )
+        .select_from(ids)
+        .join(Lead, Lead.id == ids.c.id)
         .join(Company, Company.id == Lead.company_id)
         .join(Segment, Segment.id == Lead.segment_id)
         .join(Chain, Chain.id == Segment.chain_id)
@@ -87,7 +130,6 @@ def _page_select(query: Select, page: Page, order: list) -> Select:
         .outerjoin(User, User.id == Lead.owner_id)
         .outerjoin(Park, Park.id == Lead.park_id)
         .outerjoin(Project, Project.lead_id == Lead.id)
-        .where(Lead.id.in_(page_ids_subquery(query, Lead.id, page)))
         .order_by(*order)
     )
 

@@ -38,7 +38,7 @@ def chain_list(request: Request, session: DbSession, user: PageUser):
     summaries = {s.code: s for s in chain_service.summaries(session, chains)}
     rows = []
     for chain in chains:
-        report = gap_service.gap_report(session, chain, recommendation_limit=0)
+        report = gap_service.gap_report(session, chain.code, recommendation_limit=0)
         weak = sum(1 for s in report.segments if s.status == Status.weak)
         rows.append({"chain": summaries[chain.code], "report": report, "weak": weak})
     return render(request, "chains/list.html", {"rows": rows})
@@ -49,7 +49,7 @@ def chain_map(
     request: Request, session: DbSession, user: PageUser, code: str, segment: str | None = None
 ):
     chain = chain_service.get(session, code)
-    report = gap_service.gap_report(session, chain, recommendation_limit=500)
+    report = gap_service.gap_report(session, chain.code, recommendation_limit=500)
     context = _map_context(session, chain, report, Translator(request.state.lang))
     if segment:
         context["panel"] = _panel_context(session, user, chain, report, segment)
@@ -63,7 +63,7 @@ def segment_panel(request: Request, session: DbSession, user: PageUser, code: st
     if not is_htmx(request):
         return RedirectResponse(f"/chains/{code}?segment={segment}#panel", status_code=303)
     chain = chain_service.get(session, code)
-    report = gap_service.gap_report(session, chain, recommendation_limit=500)
+    report = gap_service.gap_report(session, chain.code, recommendation_limit=500)
     panel = _panel_context(session, user, chain, report, segment)
     return render(request, "chains/map.html", {"chain": chain, "panel": panel}, block="panel")
 

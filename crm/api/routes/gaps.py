@@ -30,8 +30,7 @@ def chain_gaps(
       one: 已识别 3, 已接洽 5, 已拜访 8, 洽谈中 12; a signed project 5; else lost −10, paused −3).
       `reasons` itemise the points.
     """
-    chain = chain_service.get(session, code)
-    return gap_service.gap_report(session, chain, recommendation_limit=recommendations)
+    return gap_service.gap_report(session, code, recommendation_limit=recommendations)
 
 
 @router.get("/{code}/graph", response_model=ChainGraph)

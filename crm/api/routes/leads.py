@@ -21,7 +21,7 @@ from crm.leads.schemas import (
     StageMove,
     StageMoved,
 )
-from crm.listing import ListResult, json_list
+from crm.listing import CursorResult, json_list
 from crm.pipeline import service as pipeline
 from crm.projects import service as project_service
 
@@ -38,7 +38,14 @@ def _with_project_ids(session: Session, leads: list[L]) -> list[L]:
     return leads
 
 
-@router.get("", response_model=ListResult[LeadPublic])
+_BAD_CURSOR = {
+    "description": "the cursor cannot be used: unreadable, made for another sort, or given "
+    "with an offset",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+@router.get("", response_model=CursorResult[LeadPublic], responses={400: _BAD_CURSOR})
 def list_leads(
     session: DbSession,
     page: PageParams,
@@ -46,13 +53,21 @@ def list_leads(
     filters: Annotated[LeadFilters, Query()],
     mine: MineLeads,
     sort: Annotated[str, Query(description="field, '-' for descending")] = "-id",
+    cursor: Annotated[str | None, Query(description="a previous page's next_cursor")] = None,
 ):
     """A page of leads; ``total`` is exact up to 10,000 matching leads, estimated past that
-    on PostgreSQL (``total_exact: false``)."""
-    page_items, total = list_rows.public_page(
-        session, page=page, filters=filters, sort=sort, today=local_date(now), only=mine
+    on PostgreSQL (``total_exact: false``). Walk on with ``cursor`` (keyset paging, as fast
+    at any depth) or jump with ``offset``."""
+    page_items, total, next_cursor = list_rows.public_page(
+        session,
+        page=page,
+        filters=filters,
+        sort=sort,
+        today=local_date(now),
+        only=mine,
+        cursor=cursor,
     )
-    return json_list(page_items, total)
+    return json_list(page_items, total, next_cursor)
 
 
 @router.post("", response_model=LeadCreated, status_code=201)
