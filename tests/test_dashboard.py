@@ -15,6 +15,13 @@ import pytest
 from tests.factories import chain_file, company
 
 D = date
+
+
+def signed_money(signed: dict) -> dict:
+    """The count and money of 新签约 (the ≥ 1/10/20 亿 counts are asserted on their own)."""
+    return {k: signed[k] for k in ("count", "investment", "investment_yi")}
+
+
 SPECIALIST = "zhang-zy"
 PARKS = ("高新区", "经开区")
 HIGH_TECH, ECONOMIC = PARKS
@@ -475,7 +482,12 @@ def test_funnel_over_everything(staff, world):
     # negotiating) counts up to negotiating, L9 (paused while visited) up to visited; L3,
     # moved back from negotiating to visited, still counts as negotiating.
     assert stage_column(body, "reached") == [11, 11, 9, 6, 4, 3, 1]
-    assert body["signed"] == {"count": 4, "investment": 270000, "investment_yi": 27.0}
+    # 50,000, 80,000, 100,000 and 40,000 万元: all four ≥ 1亿, one ≥ 10亿, none ≥ 20亿.
+    assert body["signed"] == {"count": 4, "investment": 270000, "investment_yi": 27.0} | {
+        "at_least_1yi": 4,
+        "at_least_10yi": 1,
+        "at_least_20yi": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -502,12 +514,20 @@ def test_funnel_task_force_filter(staff, world, tf):
 def test_funnel_filters_by_hand(staff, world):
     energy = funnel(staff, chain="new-energy")
     assert stage_column(energy, "reached") == [4, 4, 3, 1, 1, 1, 0]
-    assert energy["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0}
+    assert energy["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0} | {
+        "at_least_1yi": 1,
+        "at_least_10yi": 1,
+        "at_least_20yi": 0,
+    }
     assert energy["investment_in_place_rate"] == 0.25
     assert energy["paused"]["top_reasons"] == [{"reason": POLICY, "count": 1}]
     high_tech = funnel(staff, park=HIGH_TECH)
     assert stage_column(high_tech, "reached") == [2, 2, 2, 2, 2, 2, 1]
-    assert high_tech["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0}
+    assert high_tech["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0} | {
+        "at_least_1yi": 2,
+        "at_least_10yi": 1,
+        "at_least_20yi": 0,
+    }
     assert (high_tech["started_rate"], high_tech["producing_rate"]) == (1.0, 0.5)
     second = funnel(staff, task_force=world["tf"]["TF2"])
     assert stage_column(second, "reached") == [5, 5, 3, 2, 1, 1, 0]
@@ -520,6 +540,9 @@ def test_funnel_filters_by_hand(staff, world):
         "count": 0,
         "investment": 0,
         "investment_yi": 0.0,
+        "at_least_1yi": 0,
+        "at_least_10yi": 0,
+        "at_least_20yi": 0,
     }
 
 
@@ -532,7 +555,7 @@ def test_date_range_counts_stage_moves_inside_it(staff, world):
     body = funnel(staff, **january)
     assert shown(body) == expected(date_from=D(2026, 1, 1), date_to=D(2026, 1, 31))
     assert stage_column(body, "reached") == [2, 2, 1, 2, 1, 0, 0]
-    assert body["signed"] == {"count": 1, "investment": 50000, "investment_yi": 5.0}
+    assert signed_money(body["signed"]) == {"count": 1, "investment": 50000, "investment_yi": 5.0}
     assert (body["investment_in_place"], body["investment_in_place_yi"]) == (30000, 3.0)
     assert body["counting_rule"]["name"] == "event_date"
     # L5 and L8 were lost inside January (and are lost now), nothing was paused.
@@ -562,7 +585,7 @@ def test_date_range_edges(staff, world, date_from, date_to, reached, signed):
     body = funnel(staff, **params)
     assert shown(body) == expected(date_from=date_from, date_to=date_to)
     assert stage_column(body, "reached") == reached
-    assert body["signed"] == {**signed, "investment_yi": signed["investment"] / 10000}
+    assert signed_money(body["signed"]) == {**signed, "investment_yi": signed["investment"] / 10000}
 
 
 def test_conversion_is_none_after_an_empty_stage(staff, world):
@@ -601,7 +624,11 @@ def test_breakdown_by_task_force(staff, world):
         assert shown(group) == expected(tf=key), key
     first = groups[0]
     assert stage_column(first, "reached") == [6, 6, 6, 4, 3, 2, 1]
-    assert first["signed"] == {"count": 3, "investment": 170000, "investment_yi": 17.0}
+    assert signed_money(first["signed"]) == {
+        "count": 3,
+        "investment": 170000,
+        "investment_yi": 17.0,
+    }
     assert first["investment_in_place_rate"] == 0.353
     assert first["lost"] == {"count": 0, "top_reasons": []}
 
@@ -614,7 +641,11 @@ def test_breakdown_by_chain(staff, world):
     ]
     for group in groups:
         assert shown(group) == expected(chain=group["key"]), group["key"]
-    assert groups[0]["signed"] == {"count": 3, "investment": 170000, "investment_yi": 17.0}
+    assert signed_money(groups[0]["signed"]) == {
+        "count": 3,
+        "investment": 170000,
+        "investment_yi": 17.0,
+    }
 
 
 def test_breakdown_by_chain_within_a_filter(staff, world):
@@ -633,8 +664,16 @@ def test_breakdown_by_park(staff, world):
     groups = {g["key"]: g for g in breakdown(staff, "park")}
     for park in PARKS:
         assert shown(groups[park]) == expected(park=park), park
-    assert groups[HIGH_TECH]["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0}
-    assert groups[ECONOMIC]["signed"] == {"count": 2, "investment": 120000, "investment_yi": 12.0}
+    assert signed_money(groups[HIGH_TECH]["signed"]) == {
+        "count": 2,
+        "investment": 150000,
+        "investment_yi": 15.0,
+    }
+    assert signed_money(groups[ECONOMIC]["signed"]) == {
+        "count": 2,
+        "investment": 120000,
+        "investment_yi": 12.0,
+    }
     # The leads without a signed project (so without a park) form a group of their own.
     unsigned = [name for name in SCENARIO if not signing(name)]
     assert set(groups) == {*PARKS, None}
@@ -661,7 +700,11 @@ def test_breakdown_by_month(staff, world):
         assert shown(group) == expected(date_from=first, date_to=last), month
     february = groups[3]
     assert stage_column(february, "reached") == [1, 1, 1, 1, 1, 2, 0]
-    assert february["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0}
+    assert signed_money(february["signed"]) == {
+        "count": 1,
+        "investment": 100000,
+        "investment_yi": 10.0,
+    }
     assert february["started"] == 2
     assert february["investment_in_place"] == 20000
     # L4 paused and resumed in November: not paused now.
@@ -669,7 +712,7 @@ def test_breakdown_by_month(staff, world):
     march = groups[4]
     # L9 and L10 created and visited; L11 signs; L7 starts; L1 produces.
     assert stage_column(march, "reached") == [2, 2, 2, 0, 1, 1, 1]
-    assert march["signed"] == {"count": 1, "investment": 40000, "investment_yi": 4.0}
+    assert signed_money(march["signed"]) == {"count": 1, "investment": 40000, "investment_yi": 4.0}
     assert march["investment_in_place"] == 35000
     # The months add up to the whole.
     whole = funnel(staff)

@@ -12,10 +12,23 @@ month of its own event, so the months add up to the total.
 
 from collections import defaultdict
 
-from sqlalchemy import case, func, literal_column, select, union_all
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from crm.dashboard import sql
+from crm.dashboard import reach, sql
+from crm.dashboard.milestones import (
+    FUNDING,
+    FUNDING_OUTSIDE,
+    PRODUCING,
+    SIGNED,
+    SIGNED_1YI,
+    SIGNED_10YI,
+    SIGNED_20YI,
+    STARTED,
+    counts_as_signed,
+    milestone_figures,
+    started_on,
+)
 from crm.dashboard.schemas import (
     Cohort,
     Conversion,
@@ -27,40 +40,35 @@ from crm.dashboard.schemas import (
     StageFigures,
     yi,
 )
-from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Stage
-from crm.projects.models import FundingEntry, Project
+from crm.leads.models import HALTED, PIPELINE, Lead, Stage
+from crm.projects.models import Project
 from crm.tickets.models import Ticket
 from crm.tickets.service import overdue_condition
 
 TOP_REASONS = 5
-PURSUIT = range(RANK[Stage.signed])  # the stages a lead reaches before it has a project
-SIGNED, STARTED, PRODUCING = RANK[Stage.signed], RANK[Stage.started], RANK[Stage.producing]
-FUNDING = len(PIPELINE)  # the funding entries' row in the milestone query
+PURSUIT = reach.PURSUIT
 
 COUNTING_RULE = CountingRule(
     name="event_date",
     description=(
-        "Within a period every figure counts its own event date: signed by signing date, "
+        "Within a period every figure counts its own event date: signed (新签约: formal "
+        "agreements only, unless framework agreements are included) by signing date, "
         "started by construction-start date (producing without one counts as started on the "
         "production day), producing by production-start date, investment in place by the "
-        "funding entry's date, a stage reached by the date of the move into it or a later "
+        "funding entry's date (省外: entries whose source region is another province), a stage reached by the date of the move into it or a later "
         "stage, current stage by the date it was entered, overdue tickets by due date. "
         "Rates are ratios of the period's counts. Money in 万元; *_yi fields in 亿元."
     ),
 )
 
 
-def started_on(project=Project):
-    """The construction start a figure counts: the recorded one, else the production day."""
-    return func.coalesce(project.construction_started_on, project.production_started_on)
-
-
 def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now) -> dict:
     """``{group key: Figures}``; the single group ``"all"`` when ``by`` is None. Every lead
     is in one group (None: unassigned), so the groups add up to the total."""
-    keys = sql.lead_keys(scope, by).subquery()
+    # One scope (the leads in it and their group) shared by every aggregate of the answer.
+    keys = sql.lead_keys(scope, by).cte("scope")
     by_month = by == "month"
-    reached = _reached(session, scope, keys, by_month)
+    reached = reach.reached(session, scope, keys, by_month=by_month)
     milestones = milestone_figures(session, scope, keys, by_month=by_month)
     current, halted = _current(session, scope, keys, by_month)
     overdue = _overdue(session, scope, keys, by_month, now)
@@ -75,73 +83,6 @@ def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now)
         )
         for key in groups
     }
-
-
-def _reached(session, scope, keys, by_month) -> dict:
-    """``{key: {rank: leads}}`` for the stages before signing: the day a lead first entered
-    the stage or a later one, inside the period."""
-    events = sql.pipeline_events(keys).subquery()
-    first = (
-        select(
-            events.c.key,
-            events.c.lead_id,
-            *[
-                func.min(case((events.c.rank >= rank, events.c.at))).label(f"at{rank}")
-                for rank in PURSUIT
-            ],
-        )
-        .group_by(events.c.key, events.c.lead_id)
-        .subquery()
-    )
-    parts = []
-    for rank in PURSUIT:
-        day = first.c[f"at{rank}"]
-        key = sql.local_month_of(session, day) if by_month else first.c.key
-        parts.append(
-            select(key.label("key"), literal_column(str(rank)).label("rank")).where(
-                day.is_not(None), *sql.in_window(day, scope.start, scope.end)
-            )
-        )
-    rows = union_all(*parts).subquery()
-    result: dict = defaultdict(dict)
-    for key, rank, count in session.execute(
-        select(rows.c.key, rows.c.rank, func.count()).group_by(rows.c.key, rows.c.rank)
-    ):
-        result[key][int(rank)] = count
-    return result
-
-
-def milestone_figures(session, scope, keys, *, by_month: bool) -> dict:
-    """``{key: {row: (count, 万元)}}``: signed (with signed investment), started, producing
-    by their own dates, and funding entries (row ``FUNDING``) by theirs."""
-
-    def part(row: int, day, amount, base, *joins):
-        key = sql.month_of(session, day) if by_month else keys.c.key
-        query = select(
-            key.label("key"), literal_column(str(row)).label("row"), amount.label("amount")
-        ).select_from(base)
-        for target, on in joins:
-            query = query.join(target, on)
-        return query.where(day.is_not(None), *sql.in_days(day, scope))
-
-    on_lead = (keys, keys.c.lead_id == Project.lead_id)
-    on_project = (Project, Project.id == FundingEntry.project_id)
-    investment = Project.signed_investment
-    parts = [
-        part(SIGNED, Project.signed_on, investment, Project, on_lead),
-        part(STARTED, started_on(), investment, Project, on_lead),
-        part(PRODUCING, Project.production_started_on, investment, Project, on_lead),
-        part(FUNDING, FundingEntry.date, FundingEntry.amount, FundingEntry, on_project, on_lead),
-    ]
-    rows = union_all(*parts).subquery()
-    result: dict = defaultdict(dict)
-    for key, row, count, amount in session.execute(
-        select(rows.c.key, rows.c.row, func.count(), func.sum(rows.c.amount)).group_by(
-            rows.c.key, rows.c.row
-        )
-    ):
-        result[key][int(row)] = (count, float(amount or 0))
-    return result
 
 
 def _current(session, scope, keys, by_month):
@@ -209,7 +150,7 @@ def signed_cohort(session: Session, scope: sql.Scope) -> Cohort | None:
             ),
         )
         .join(keys, keys.c.lead_id == Project.lead_id)
-        .where(*sql.in_days(Project.signed_on, scope))
+        .where(*sql.in_days(Project.signed_on, scope), *counts_as_signed(scope))
     ).one()
     return Cohort(
         label="本期签约项目截至目前的开工、投产 (cohort: projects signed in the period, to date)",
@@ -235,6 +176,7 @@ def _figures(reached, milestones, current, halted, overdue) -> Figures:
     ]
     signed_count, investment = milestones.get(SIGNED, (0, 0.0))
     in_place = milestones.get(FUNDING, (0, 0.0))[1]
+    in_place_outside = milestones.get(FUNDING_OUTSIDE, (0, 0.0))[1]
     started, producing = counts[STARTED], counts[PRODUCING]
     stages = []
     for rank, stage in enumerate(PIPELINE):
@@ -261,7 +203,12 @@ def _figures(reached, milestones, current, halted, overdue) -> Figures:
         stages=stages,
         conversion=conversion,
         signed=Signed(
-            count=signed_count, investment=round(investment, 2), investment_yi=yi(investment)
+            count=signed_count,
+            investment=round(investment, 2),
+            investment_yi=yi(investment),
+            at_least_1yi=milestones.get(SIGNED_1YI, (0, 0.0))[0],
+            at_least_10yi=milestones.get(SIGNED_10YI, (0, 0.0))[0],
+            at_least_20yi=milestones.get(SIGNED_20YI, (0, 0.0))[0],
         ),
         started=started,
         producing=producing,
@@ -270,6 +217,8 @@ def _figures(reached, milestones, current, halted, overdue) -> Figures:
         investment_in_place=round(in_place, 2),
         investment_in_place_yi=yi(in_place),
         investment_in_place_rate=_rate(in_place, investment),
+        investment_in_place_outside_province=round(in_place_outside, 2),
+        investment_in_place_outside_province_yi=yi(in_place_outside),
         lost=halt(Stage.lost),
         paused=halt(Stage.paused),
         overdue_tickets=overdue,

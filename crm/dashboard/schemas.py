@@ -41,9 +41,15 @@ class Conversion(BaseModel):
 
 
 class Signed(BaseModel):
-    count: int = Field(description="projects signed (by signing date)")
-    investment: float = Field(description="signed investment, 万元")
+    count: int = Field(
+        description="新签约: projects signed by signing date (formal agreements only unless "
+        "include_framework)"
+    )
+    investment: float = Field(description="their signed investment, 万元")
     investment_yi: float = Field(description=YI)
+    at_least_1yi: int = Field(0, description="of them, signed investment ≥ 1亿元 (10,000 万元)")
+    at_least_10yi: int = Field(0, description="of them, signed investment ≥ 10亿元")
+    at_least_20yi: int = Field(0, description="of them, signed investment ≥ 20亿元")
 
 
 class Reason(BaseModel):
@@ -89,6 +95,10 @@ class Figures(BaseModel):
     investment_in_place: float = Field(description="资金到位 by funding entry date, 万元")
     investment_in_place_yi: float = Field(description=YI)
     investment_in_place_rate: float | None = Field(description="资金到位率")
+    investment_in_place_outside_province: float = Field(
+        0.0, description="of 资金到位, 省外: entries whose source region is another province, 万元"
+    )
+    investment_in_place_outside_province_yi: float = Field(0.0, description=YI)
     lost: Halted
     paused: Halted
     overdue_tickets: int = Field(0, description="open tickets past due now (by due date)")
