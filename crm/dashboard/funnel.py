@@ -62,11 +62,12 @@ COUNTING_RULE = CountingRule(
 )
 
 
-def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now) -> dict:
+def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now, keys=None) -> dict:
     """``{group key: Figures}``; the single group ``"all"`` when ``by`` is None. Every lead
-    is in one group (None: unassigned), so the groups add up to the total."""
-    # One scope (the leads in it and their group) shared by every aggregate of the answer.
-    keys = sql.lead_keys(scope, by).cte("scope")
+    is in one group (None: unassigned), so the groups add up to the total. ``keys`` (the
+    scope's ``(lead_id, key)``, ``sql.lead_keys``) is shared by every aggregate."""
+    if keys is None:
+        keys = sql.lead_keys(scope, by).cte("scope")
     by_month = by == "month"
     reached = reach.reached(session, scope, keys, by_month=by_month)
     milestones = milestone_figures(session, scope, keys, by_month=by_month)
@@ -135,12 +136,11 @@ def _overdue(session, scope, keys, by_month, now) -> dict:
     return dict(session.execute(select(tickets.c.key, func.count()).group_by(tickets.c.key)).all())
 
 
-def signed_cohort(session: Session, scope: sql.Scope) -> Cohort | None:
+def signed_cohort(session: Session, scope: sql.Scope, keys) -> Cohort | None:
     """Of the projects signed in the period (scope's leads), how many have started and
     produced by now, whenever that happened. None without a period."""
-    if scope.date_from is None and scope.date_to is None:
+    if not scope.windowed:
         return None
-    keys = sql.lead_keys(scope, None).subquery()
     signed, started, producing = session.execute(
         select(
             func.count(Project.id),
