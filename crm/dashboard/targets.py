@@ -60,7 +60,7 @@ def put_targets(session: Session, year: int, data: TargetsIn) -> TargetsOut:
     listed (a subject left out loses its targets)."""
     _check_year(year)
     wanted = _wanted(session, data)
-    existing = {_subject_of(t, park_names): t for t, park_names in _rows(session, year)}
+    existing = {_subject_of(t, park): t for t, park in _rows(session, year)}
     park_ids = _park_ids(session)
     for (kind, key), values in wanted.items():
         row = existing.pop((kind, key), None) or AnnualTarget(
@@ -81,7 +81,7 @@ def put_targets(session: Session, year: int, data: TargetsIn) -> TargetsOut:
 
 def get_targets(session: Session, year: int) -> TargetsOut:
     _check_year(year)
-    by_subject = {_subject_of(t, names): t for t, names in _rows(session, year)}
+    by_subject = {_subject_of(t, park): t for t, park in _rows(session, year)}
 
     def listed(kind: str, name: str) -> list[dict]:
         items = [(key, row) for (k, key), row in by_subject.items() if k == kind]
@@ -171,30 +171,26 @@ def _wanted(session: Session, data: TargetsIn) -> dict[Subject, TargetValues]:
     return wanted
 
 
-def _rows(session: Session, year: int) -> list[tuple[AnnualTarget, dict[int, str]]]:
-    rows = list(
-        session.scalars(
-            select(AnnualTarget).where(AnnualTarget.year == year).order_by(AnnualTarget.id)
-        )
+def _rows(session: Session, year: int) -> list[tuple[AnnualTarget, str | None]]:
+    """The year's target rows, each with its park's name (one statement)."""
+    query = (
+        select(AnnualTarget, Park.name)
+        .outerjoin(Park, Park.id == AnnualTarget.park_id)
+        .where(AnnualTarget.year == year)
+        .order_by(AnnualTarget.id)
     )
-    ids = {r.park_id for r in rows if r.park_id is not None}
-    names = (
-        dict(session.execute(select(Park.id, Park.name).where(Park.id.in_(ids))).all())
-        if ids
-        else {}
-    )
-    return [(row, names) for row in rows]
+    return [(row, park) for row, park in session.execute(query)]
 
 
 def _park_ids(session: Session) -> dict[str, int]:
     return {name: id_ for id_, name in session.execute(select(Park.id, Park.name))}
 
 
-def _subject_of(row: AnnualTarget, park_names: dict[int, str]) -> Subject:
+def _subject_of(row: AnnualTarget, park: str | None) -> Subject:
     if row.task_force_id is not None:
         return ("task_force", row.task_force_id)
     if row.park_id is not None:
-        return ("park", park_names[row.park_id])
+        return ("park", park)
     if row.county is not None:
         return ("county", row.county)
     return (None, None)
