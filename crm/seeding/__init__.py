@@ -26,6 +26,7 @@ from crm.companies.models import Company, Park
 from crm.companies.schemas import ParkCreate
 from crm.importing import Progress
 from crm.seeding import pipeline
+from crm.seeding import targets as target_seeds
 
 DEFAULT_SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
 
@@ -40,6 +41,7 @@ class SeedResult:
     leads: int = 0
     projects: int = 0
     visits: int = 0
+    targets: int = 0
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
 
@@ -74,6 +76,7 @@ def load_seeds(
     result.chain_leaders = _load_chain_leaders(session, seeds)
     result.task_forces = pipeline.load_task_forces(session, seeds)
     result.leads, result.projects, result.visits = pipeline.load_leads(session, seeds)
+    result.targets = target_seeds.load_targets(session)
     return result
 
 
