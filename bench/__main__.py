@@ -27,6 +27,7 @@ from time import perf_counter
 from fastapi.testclient import TestClient
 
 from bench import dashboard_funnel as funnel
+from bench import funnel as funnel_bench
 from bench.data import SCALES, timed_load
 from bench.lists import Twin, add_bare_endpoint, measurements
 from crm import migrate
@@ -81,6 +82,7 @@ def run(url: str, rounds: int, leads: int) -> None:
     try:
         with signed_in_client(app) as client:
             plan = measurements(client, twin, leads, throughput_block=10)
+            plan[-1:-1] = funnel_bench.measurements(client, twin, funnel.NOW)
             for m in plan:
                 m.check()
             for _ in range(rounds):
