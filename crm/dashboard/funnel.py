@@ -12,7 +12,7 @@ month of its own event, so the months add up to the total.
 
 from collections import defaultdict
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from crm.dashboard import reach, sql
@@ -69,9 +69,15 @@ def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now,
     if keys is None:
         keys = sql.lead_keys(scope, by).cte("scope")
     by_month = by == "month"
-    reached = reach.reached(session, scope, keys, by_month=by_month)
+    # Without a period, a lead's furthest stage is ``highest_rank``: read in the same pass
+    # over the leads as their stage now.
+    from_rank = not scope.windowed and not by_month
+    if not from_rank:
+        reached = reach.reached(session, scope, keys, by_month=by_month)
     milestones = milestone_figures(session, scope, keys, by_month=by_month)
-    current, halted = _current(session, scope, keys, by_month)
+    current, halted, ranked = _current(session, scope, keys, by_month, with_rank=from_rank)
+    if from_rank:
+        reached = ranked
     overdue = _overdue(session, scope, keys, by_month, now)
     groups = set(reached) | set(milestones) | set(current) | set(overdue)
     return {
@@ -86,9 +92,10 @@ def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now,
     }
 
 
-def _current(session, scope, keys, by_month):
+def _current(session, scope, keys, by_month, *, with_rank: bool = False):
     """Leads by their stage now (entered inside the period), with the amount at stake and,
-    for paused and lost leads, their reasons."""
+    for paused and lost leads, their reasons; ``with_rank``: also the stages before signing
+    reached, from each lead's ``highest_rank`` (``{key: {rank: leads}}``)."""
     day = Lead.stage_changed_at
     key = sql.local_month_of(session, day) if by_month else keys.c.key
     amount = func.coalesce(Project.signed_investment, Lead.expected_investment, 0)
@@ -99,6 +106,7 @@ def _current(session, scope, keys, by_month):
             Lead.stage.label("stage"),
             reason.label("reason"),
             amount.label("amount"),
+            (Lead.highest_rank if with_rank else literal(0)).label("rank"),
         )
         .select_from(keys)
         .join(Lead, Lead.id == keys.c.lead_id)
@@ -106,20 +114,35 @@ def _current(session, scope, keys, by_month):
         .where(*sql.in_window(day, scope.start, scope.end))
         .subquery()
     )
+    grouping = (leads.c.key, leads.c.stage, leads.c.reason, leads.c.rank)
     rows = session.execute(
-        select(
-            leads.c.key, leads.c.stage, leads.c.reason, func.count(), func.sum(leads.c.amount)
-        ).group_by(leads.c.key, leads.c.stage, leads.c.reason)
+        select(*grouping, func.count(), func.sum(leads.c.amount)).group_by(*grouping)
     )
     current: dict = defaultdict(dict)
     halted: dict = defaultdict(lambda: defaultdict(list))
-    for group, stage, halt_reason, count, total in rows:
+    reached: dict = defaultdict(lambda: defaultdict(int))
+    for group, stage, halt_reason, highest, count, total in rows:
+        for rank in PURSUIT:
+            if with_rank and highest >= rank:
+                reached[group][rank] += count
         stage = Stage(stage)
         leads_now, amounts = current[group].get(stage, (0, 0.0))
         current[group][stage] = (leads_now + count, amounts + float(total or 0))
         if stage in HALTED:
             halted[group][stage].append(Reason(reason=halt_reason, count=count))
-    return current, halted
+    return current, _merged_reasons(halted), reached
+
+
+def _merged_reasons(halted: dict) -> dict:
+    """One entry per reason (rows come split by rank too)."""
+    merged: dict = defaultdict(dict)
+    for group, stages in halted.items():
+        for stage, reasons in stages.items():
+            counts: dict = defaultdict(int)
+            for item in reasons:
+                counts[item.reason] += item.count
+            merged[group][stage] = [Reason(reason=r, count=n) for r, n in counts.items()]
+    return merged
 
 
 def _overdue(session, scope, keys, by_month, now) -> dict:

@@ -1,7 +1,7 @@
 """Stages reached before signing (识别 → 洽谈), by the counting rule.
 
-Without a period, ``lead.highest_rank`` already holds the furthest stage each lead reached: one
-pass over the leads in scope. With a period, only the history rows inside it are read (the
+Without a period, ``lead.highest_rank`` already holds the furthest stage each lead reached: the
+funnel reads it in its one pass over the leads (``funnel._current``). With a period, only the history rows inside it are read (the
 index on the move's time serves them), and each lead seen there is looked up once, by the index
 on (lead, time), for the furthest stage it had reached before the period began: a stage counts
 in the period when the lead first entered it (or a later one) there.
@@ -20,23 +20,9 @@ NEVER = -1
 
 
 def reached(session: Session, scope: sql.Scope, keys, *, by_month: bool) -> dict:
-    """``{key: {rank: leads}}`` for the stages before signing."""
-    if not scope.windowed and not by_month:
-        return _from_highest_rank(session, keys)
+    """``{key: {rank: leads}}`` for the stages before signing, from the stage history (the
+    funnel reads ``highest_rank`` itself when there is no period and no month grouping)."""
     return _from_history(session, scope, keys, by_month)
-
-
-def _from_highest_rank(session: Session, keys) -> dict:
-    rank = Lead.highest_rank
-    rows = session.execute(
-        select(keys.c.key, *[func.sum(case((rank >= r, 1), else_=0)) for r in PURSUIT])
-        .select_from(keys)
-        .join(Lead, Lead.id == keys.c.lead_id)
-        .group_by(keys.c.key)
-    )
-    return {
-        key: {r: int(n or 0) for r, n in zip(PURSUIT, counts, strict=True)} for key, *counts in rows
-    }
 
 
 def _from_history(session: Session, scope: sql.Scope, keys, by_month: bool) -> dict:
