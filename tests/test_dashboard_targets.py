@@ -303,3 +303,23 @@ def test_bulletin_rows_for_parks_and_counties_with_their_targets(history, staff,
     assert cell("区县：涪城区", signed, "累计").value == 0
     assert cell("全市", outside, "本月").value == 1.0
     assert cell("全市", outside, "累计").value == 3.0
+
+
+def test_the_pages_show_county_rows_and_colours(history, staff, browser_login):
+    """The bulletin page for May and the cockpit for 2026, as a viewer sees them. The cockpit's
+    序时进度 on 15 June is 166/365 = 45.5%: 江油市's 15.8 of 40 亿 (39.5%) is amber."""
+    assert staff.put("/api/targets/2026", json=TARGETS).status_code == 200
+    client = browser_login("viewer")
+    html = client.get("/reports/monthly", params={"month": "2026-05"}).text
+    assert "区县" in html
+    county = html.split('data-row="county:江油市"')[1].split("</tr>")[0]
+    assert 'data-indicator="signed_investment" data-status="behind">39.5%' in county
+    assert 'data-indicator="funding" data-status="far_behind">25.0%' in county
+    park = html.split(f'data-row="park:{PARK}"')[1].split("</tr>")[0]
+    assert 'data-indicator="funding_outside" data-status="ahead">50.0%' in park
+    cockpit = client.get("/", params={"year": 2026}).text
+    counties = cockpit.split('id="counties-heading"')[1].split("</section>")[0]
+    jiangyou = counties.split("江油市")[1].split("</tr>")[0]
+    assert "15.80" in jiangyou and 'data-status="behind">39.5%' in jiangyou
+    strip = cockpit.split('data-figure="in_place_outside"')[1].split("</li>")[0]
+    assert "3.00" in strip  # 30000 万元 of 省外 funding in 2026
