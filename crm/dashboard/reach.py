@@ -52,46 +52,38 @@ def _from_history(session: Session, scope: sql.Scope, keys, by_month: bool) -> d
 
 
 def _first_entries(scope: sql.Scope, keys):
-    """Per lead with a pipeline event in the period: the first time in it that the lead
-    entered each stage or a later one, and the furthest stage it had reached before it."""
-    events = _events_in(scope, keys).subquery()
+    """Per lead in scope with a pipeline event in the period: the first time in it that the
+    lead entered each stage or a later one, and the furthest stage it had reached before it.
+    The period's events are grouped by lead first, then joined to the scope once."""
+    events = _events_in(scope).subquery()
     firsts = (
         select(
-            events.c.key,
             events.c.lead_id,
             *[func.min(case((events.c.rank >= r, events.c.at))).label(f"at{r}") for r in PURSUIT],
         )
-        .group_by(events.c.key, events.c.lead_id)
+        .group_by(events.c.lead_id)
         .subquery()
     )
-    return select(firsts, _rank_before(firsts.c.lead_id, scope).label("prior"))
+    return select(
+        keys.c.key,
+        *[firsts.c[f"at{r}"] for r in PURSUIT],
+        _rank_before(firsts.c.lead_id, scope).label("prior"),
+    ).join(keys, keys.c.lead_id == firsts.c.lead_id)
 
 
-def _events_in(scope: sql.Scope, keys):
-    """Every time a lead in scope entered a pipeline stage inside the period: its creation
+def _events_in(scope: sql.Scope):
+    """Every time a lead entered a pipeline stage inside the period: its creation
     (identified) and its moves."""
-    created = (
-        select(
-            keys.c.key,
-            Lead.id.label("lead_id"),
-            literal(0).label("rank"),
-            Lead.created_at.label("at"),
-        )
-        .join(keys, keys.c.lead_id == Lead.id)
-        .where(*sql.in_window(Lead.created_at, scope.start, scope.end))
-    )
-    moved = (
-        select(
-            keys.c.key,
-            StageChange.lead_id,
-            sql.stage_rank(StageChange.to_stage).label("rank"),
-            StageChange.at,
-        )
-        .join(keys, keys.c.lead_id == StageChange.lead_id)
-        .where(
-            StageChange.to_stage.in_(PIPELINE),
-            *sql.in_window(StageChange.at, scope.start, scope.end),
-        )
+    created = select(
+        Lead.id.label("lead_id"), literal(0).label("rank"), Lead.created_at.label("at")
+    ).where(*sql.in_window(Lead.created_at, scope.start, scope.end))
+    moved = select(
+        StageChange.lead_id,
+        sql.stage_rank(StageChange.to_stage).label("rank"),
+        StageChange.at,
+    ).where(
+        StageChange.to_stage.in_(PIPELINE),
+        *sql.in_window(StageChange.at, scope.start, scope.end),
     )
     return union_all(created, moved)
 
