@@ -28,6 +28,7 @@ from time import perf_counter
 from fastapi.testclient import TestClient
 
 from bench import dashboard_funnel as funnel
+from bench import funnel as funnel_bench
 from bench import gaps
 from bench.data import SCALES, timed_load
 from bench.lists import Twin, add_bare_endpoint, measurements
@@ -84,6 +85,7 @@ def run(url: str, rounds: int, scale) -> None:
         with signed_in_client(app) as client:
             plan = gaps.measurements(client, twin, scale.chains)
             plan += measurements(client, twin, scale.leads, throughput_block=10)
+            plan[-1:-1] = funnel_bench.measurements(client, twin, funnel.NOW)
             for m in plan:
                 m.check()
             for _ in range(rounds):

@@ -15,6 +15,13 @@ import pytest
 from tests.factories import chain_file, company
 
 D = date
+
+
+def signed_money(signed: dict) -> dict:
+    """The count and money of 新签约 (the ≥ 1/10/20 亿 counts are asserted on their own)."""
+    return {k: signed[k] for k in ("count", "investment", "investment_yi")}
+
+
 SPECIALIST = "zhang-zy"
 PARKS = ("高新区", "经开区")
 HIGH_TECH, ECONOMIC = PARKS
@@ -476,7 +483,12 @@ def test_funnel_over_everything(staff, world):
     # negotiating) counts up to negotiating, L9 (paused while visited) up to visited; L3,
     # moved back from negotiating to visited, still counts as negotiating.
     assert stage_column(body, "reached") == [11, 11, 9, 6, 4, 3, 1]
-    assert body["signed"] == {"count": 4, "investment": 270000, "investment_yi": 27.0}
+    # 50,000, 80,000, 100,000 and 40,000 万元: all four ≥ 1亿, one ≥ 10亿, none ≥ 20亿.
+    assert body["signed"] == {"count": 4, "investment": 270000, "investment_yi": 27.0} | {
+        "at_least_1yi": 4,
+        "at_least_10yi": 1,
+        "at_least_20yi": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -503,12 +515,20 @@ def test_funnel_task_force_filter(staff, world, tf):
 def test_funnel_filters_by_hand(staff, world):
     energy = funnel(staff, chain="new-energy")
     assert stage_column(energy, "reached") == [4, 4, 3, 1, 1, 1, 0]
-    assert energy["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0}
+    assert energy["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0} | {
+        "at_least_1yi": 1,
+        "at_least_10yi": 1,
+        "at_least_20yi": 0,
+    }
     assert energy["investment_in_place_rate"] == 0.25
     assert energy["paused"]["top_reasons"] == [{"reason": POLICY, "count": 1}]
     high_tech = funnel(staff, park=HIGH_TECH)
     assert stage_column(high_tech, "reached") == [2, 2, 2, 2, 2, 2, 1]
-    assert high_tech["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0}
+    assert high_tech["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0} | {
+        "at_least_1yi": 2,
+        "at_least_10yi": 1,
+        "at_least_20yi": 0,
+    }
     assert (high_tech["started_rate"], high_tech["producing_rate"]) == (1.0, 0.5)
     second = funnel(staff, task_force=world["tf"]["TF2"])
     assert stage_column(second, "reached") == [5, 5, 3, 2, 1, 1, 0]
@@ -521,6 +541,9 @@ def test_funnel_filters_by_hand(staff, world):
         "count": 0,
         "investment": 0,
         "investment_yi": 0.0,
+        "at_least_1yi": 0,
+        "at_least_10yi": 0,
+        "at_least_20yi": 0,
     }
 
 
@@ -533,7 +556,7 @@ def test_date_range_counts_stage_moves_inside_it(staff, world):
     body = funnel(staff, **january)
     assert shown(body) == expected(date_from=D(2026, 1, 1), date_to=D(2026, 1, 31))
     assert stage_column(body, "reached") == [2, 2, 1, 2, 1, 0, 0]
-    assert body["signed"] == {"count": 1, "investment": 50000, "investment_yi": 5.0}
+    assert signed_money(body["signed"]) == {"count": 1, "investment": 50000, "investment_yi": 5.0}
     assert (body["investment_in_place"], body["investment_in_place_yi"]) == (30000, 3.0)
     assert body["counting_rule"]["name"] == "event_date"
     # L5 and L8 were lost inside January (and are lost now), nothing was paused.
@@ -563,7 +586,7 @@ def test_date_range_edges(staff, world, date_from, date_to, reached, signed):
     body = funnel(staff, **params)
     assert shown(body) == expected(date_from=date_from, date_to=date_to)
     assert stage_column(body, "reached") == reached
-    assert body["signed"] == {**signed, "investment_yi": signed["investment"] / 10000}
+    assert signed_money(body["signed"]) == {**signed, "investment_yi": signed["investment"] / 10000}
 
 
 def test_conversion_is_none_after_an_empty_stage(staff, world):
@@ -602,7 +625,11 @@ def test_breakdown_by_task_force(staff, world):
         assert shown(group) == expected(tf=key), key
     first = groups[0]
     assert stage_column(first, "reached") == [6, 6, 6, 4, 3, 2, 1]
-    assert first["signed"] == {"count": 3, "investment": 170000, "investment_yi": 17.0}
+    assert signed_money(first["signed"]) == {
+        "count": 3,
+        "investment": 170000,
+        "investment_yi": 17.0,
+    }
     assert first["investment_in_place_rate"] == 0.353
     assert first["lost"] == {"count": 0, "top_reasons": []}
 
@@ -615,7 +642,11 @@ def test_breakdown_by_chain(staff, world):
     ]
     for group in groups:
         assert shown(group) == expected(chain=group["key"]), group["key"]
-    assert groups[0]["signed"] == {"count": 3, "investment": 170000, "investment_yi": 17.0}
+    assert signed_money(groups[0]["signed"]) == {
+        "count": 3,
+        "investment": 170000,
+        "investment_yi": 17.0,
+    }
 
 
 def test_breakdown_by_chain_within_a_filter(staff, world):
@@ -634,8 +665,16 @@ def test_breakdown_by_park(staff, world):
     groups = {g["key"]: g for g in breakdown(staff, "park")}
     for park in PARKS:
         assert shown(groups[park]) == expected(park=park), park
-    assert groups[HIGH_TECH]["signed"] == {"count": 2, "investment": 150000, "investment_yi": 15.0}
-    assert groups[ECONOMIC]["signed"] == {"count": 2, "investment": 120000, "investment_yi": 12.0}
+    assert signed_money(groups[HIGH_TECH]["signed"]) == {
+        "count": 2,
+        "investment": 150000,
+        "investment_yi": 15.0,
+    }
+    assert signed_money(groups[ECONOMIC]["signed"]) == {
+        "count": 2,
+        "investment": 120000,
+        "investment_yi": 12.0,
+    }
     # The leads without a signed project (so without a park) form a group of their own.
     unsigned = [name for name in SCENARIO if not signing(name)]
     assert set(groups) == {*PARKS, None}
@@ -662,7 +701,11 @@ def test_breakdown_by_month(staff, world):
         assert shown(group) == expected(date_from=first, date_to=last), month
     february = groups[3]
     assert stage_column(february, "reached") == [1, 1, 1, 1, 1, 2, 0]
-    assert february["signed"] == {"count": 1, "investment": 100000, "investment_yi": 10.0}
+    assert signed_money(february["signed"]) == {
+        "count": 1,
+        "investment": 100000,
+        "investment_yi": 10.0,
+    }
     assert february["started"] == 2
     assert february["investment_in_place"] == 20000
     # L4 paused and resumed in November: not paused now.
@@ -670,7 +713,7 @@ def test_breakdown_by_month(staff, world):
     march = groups[4]
     # L9 and L10 created and visited; L11 signs; L7 starts; L1 produces.
     assert stage_column(march, "reached") == [2, 2, 2, 0, 1, 1, 1]
-    assert march["signed"] == {"count": 1, "investment": 40000, "investment_yi": 4.0}
+    assert signed_money(march["signed"]) == {"count": 1, "investment": 40000, "investment_yi": 4.0}
     assert march["investment_in_place"] == 35000
     # The months add up to the whole.
     whole = funnel(staff)
@@ -774,6 +817,38 @@ def test_velocity_counts_no_backward_move_or_resume(staff, world):
 # --- annual targets ---------------------------------------------------------------------------
 
 
+LATER_TARGETS = (
+    "funding",
+    "funding_outside_province",
+    "signed_at_least_1yi",
+    "signed_at_least_10yi",
+    "signed_at_least_20yi",
+)
+
+
+def answer(targets: dict) -> dict:
+    """A PUT's body as GET answers it: every figure present (null: no target), no parks or
+    counties listed."""
+
+    def full(values: dict) -> dict:
+        return dict.fromkeys(LATER_TARGETS) | values
+
+    return {
+        "year": YEAR,
+        "overall": full(targets["overall"]),
+        "task_forces": [full(t) for t in targets["task_forces"]],
+        "parks": [],
+        "counties": [],
+    }
+
+
+def first_four(progress: dict) -> dict:
+    """The figures targets had first (the later ones are tested in test_dashboard_targets)."""
+    return {k: progress[k] for k in ("year", "signed_projects", "signed_investment", "started")} | {
+        "producing": progress["producing"]
+    }
+
+
 def test_targets_round_trip_and_progress(staff, world, table_counts):
     tf = world["tf"]
     url = f"/api/targets/{YEAR}"
@@ -808,15 +883,15 @@ def test_targets_round_trip_and_progress(staff, world, table_counts):
     }
     put = staff.put(url, json=targets)
     assert put.status_code == 200, put.text
-    assert put.json() == {"year": YEAR, **targets}
-    assert staff.get(url).json() == {"year": YEAR, **targets}
+    assert put.json() == answer(targets)
+    assert staff.get(url).json() == answer(targets)
 
     before = table_counts()
     unknown = {"overall": {}, "task_forces": [{"task_force_id": 99999, "signed_projects": 1}]}
     refused = staff.put(url, json=unknown)
     assert refused.status_code == 422, refused.text
     assert table_counts() == before
-    assert staff.get(url).json() == {"year": YEAR, **targets}
+    assert staff.get(url).json() == answer(targets)
 
     # Actuals for 2026 from the projects: signed in 2026 are L1 (TF1, 50000), L7 (TF2,
     # 100000) and L11 (TF1, 40000); L2 signed in December 2025 does not count. Started in
@@ -831,7 +906,7 @@ def test_targets_round_trip_and_progress(staff, world, table_counts):
     def money(target, actual, target_yi, actual_yi):
         return progress(target, actual) | {"target_yi": target_yi, "actual_yi": actual_yi}
 
-    overall = funnel(staff)["targets"]
+    overall = first_four(funnel(staff)["targets"])
     assert overall == {
         "year": YEAR,
         "signed_projects": progress(8, 3),
@@ -841,7 +916,7 @@ def test_targets_round_trip_and_progress(staff, world, table_counts):
     }
     assert overall["signed_investment"]["rate"] == 0.475
 
-    groups = {g["key"]: g["targets"] for g in breakdown(staff, "task_force")}
+    groups = {g["key"]: first_four(g["targets"]) for g in breakdown(staff, "task_force")}
     assert groups[tf["TF1"]] == {
         "year": YEAR,
         "signed_projects": progress(3, 2),
@@ -858,12 +933,12 @@ def test_targets_round_trip_and_progress(staff, world, table_counts):
     }
     assert groups[tf["TF1"]]["signed_projects"]["rate"] == 0.667
     # The funnel of one task force shows that task force's targets.
-    assert funnel(staff, task_force=tf["TF2"])["targets"] == groups[tf["TF2"]]
+    assert first_four(funnel(staff, task_force=tf["TF2"])["targets"]) == groups[tf["TF2"]]
 
     # A PUT replaces: TF2's targets are gone.
     replaced = {"overall": targets["overall"], "task_forces": targets["task_forces"][:1]}
     assert staff.put(url, json=replaced).status_code == 200
-    assert staff.get(url).json() == {"year": YEAR, **replaced}
+    assert staff.get(url).json() == answer(replaced)
     groups = {g["key"]: g["targets"] for g in breakdown(staff, "task_force")}
     assert groups[tf["TF2"]]["signed_projects"] == progress(None, 1)
 

@@ -260,7 +260,8 @@ def test_a_fixed_number_of_queries(history, db, engine):
             monthly_report(session, 2026, 1)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert june_count == len(statements) == 13
+    # 4 groupings (unit, park, county, chain) × 3 periods, targets, units, parks, chains.
+    assert june_count == len(statements) == 16
 
 
 def test_the_workbook_read_back_cell_by_cell(history, db, tmp_path):
@@ -271,14 +272,24 @@ def test_the_workbook_read_back_cell_by_cell(history, db, tmp_path):
     _check_workbook(path)
 
 
+def header_columns(sheet) -> dict[tuple[str, str], int]:
+    """``(indicator group, sub-column) → column`` from the two merged header rows."""
+    columns, group = {}, None
+    for column in range(2, sheet.max_column + 1):
+        group = sheet.cell(3, column).value or group
+        columns[(group, sheet.cell(4, column).value)] = column
+    return columns
+
+
 def _check_workbook(path) -> None:
     sheet = openpyxl.load_workbook(path).active
     assert sheet["A1"].value == "2026年6月全市招商引资工作通报"
     merged = {str(r) for r in sheet.merged_cells.ranges}
-    # 1 label column, 5 indicators × 5 columns (B..Z), 3 rates (AA..AC)
-    assert {"A1:AC1", "A2:AC2", "A3:A4", "B3:F3", "G3:K3", "V3:Z3", "AA3:AC3"} <= merged
+    # 1 label column, 9 indicators × 5 columns (B..AT), 3 rates (AU..AW)
+    assert {"A1:AW1", "A2:AW2", "A3:A4", "B3:F3", "G3:K3", "AK3:AO3", "AU3:AW3"} <= merged
     assert sheet["B3"].value == "新签约项目（个）" and sheet["G3"].value == "新签约金额（亿元）"
-    assert sheet["V3"].value == "到位资金（亿元）" and sheet["AA3"].value == "比率"
+    assert sheet["AK3"].value == "到位资金（亿元）" and sheet["AU3"].value == "比率"
+    assert sheet["AP3"].value == "其中省外到位资金（亿元）"
     assert [sheet.cell(4, c).value for c in range(2, 7)] == [
         "本月",
         "累计",
@@ -293,8 +304,15 @@ def _check_workbook(path) -> None:
     assert [sheet.cell(5, c).value for c in range(7, 12)] == [1.2, 8.2, 10.0, 0.82, 0.2615]
     assert sheet["H5"].number_format == "0.00" and sheet["J5"].number_format == "0.00%"
     assert sheet["E5"].number_format == "0.00%" and sheet["B5"].number_format == "0"
-    assert [sheet.cell(5, c).value for c in range(22, 27)] == [0.8, 1.0, None, None, 0.0]
-    assert [sheet.cell(5, c).value for c in range(27, 30)] == [0.5, 0.25, 0.122]
+    funding = header_columns(sheet)[("到位资金（亿元）", "本月")]
+    assert [sheet.cell(5, c).value for c in range(funding, funding + 5)] == [
+        0.8,
+        1.0,
+        None,
+        None,
+        0.0,
+    ]
+    assert [sheet.cell(5, c).value for c in range(47, 50)] == [0.5, 0.25, 0.122]
     assert sheet["E5"].fill.start_color.rgb == "FFFFEB9C"  # 40% vs 50%: amber
     assert sheet["J5"].fill.start_color.rgb == "FFC6EFCE"  # 82%: green
     rows = {sheet.cell(r, 1).value.strip(): r for r in range(5, sheet.max_row + 1)}

@@ -356,3 +356,28 @@ def test_demo_escalations_at_both_levels_with_notes(admin):
     answered = [n for n in notes if n["answered_at"]]
     assert answered and len(answered) < len(notes)
     assert all(n["answered_by"] == n["respondent"] for n in answered)
+
+
+def test_annual_targets_for_two_years_for_every_subject_with_every_colour(admin):
+    """The demo's targets (crm/seeding/targets.py): the last two years of its history, for the
+    city, each unit, each park and each county; set against its own figures, so the bulletin
+    shows units ahead of, behind and far behind 序时进度."""
+    units = {t["id"] for t in admin.get("/api/taskforces", params={"limit": 1000}).json()["items"]}
+    parks = {p["name"] for p in seed_json("parks.json")}
+    counties = {c["name"] for c in admin.get("/api/projects/counties").json()["counties"]}
+    for year in (HISTORY_END.year - 1, HISTORY_END.year):
+        targets = admin.get(f"/api/targets/{year}").json()
+        assert targets["overall"]["signed_projects"] and targets["overall"]["signed_investment"]
+        assert {t["task_force_id"] for t in targets["task_forces"]} == units
+        assert {t["park"] for t in targets["parks"]} == parks
+        assert {t["county"] for t in targets["counties"]} == counties
+        for subject in targets["task_forces"] + targets["parks"] + targets["counties"]:
+            assert subject["signed_projects"] >= 1 and subject["signed_investment"] > 0
+    month = HISTORY_END.month - 1
+    report = admin.get("/api/reports/monthly", params={"year": HISTORY_END.year, "month": month})
+    statuses = {
+        row["indicators"]["signed_investment"]["status"]
+        for row in report.json()["rows"]
+        if row["section"] == "unit"
+    }
+    assert {"ahead", "behind", "far_behind"} <= statuses

@@ -12,10 +12,23 @@ month of its own event, so the months add up to the total.
 
 from collections import defaultdict
 
-from sqlalchemy import case, func, literal_column, select, union_all
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
-from crm.dashboard import sql
+from crm.dashboard import reach, sql
+from crm.dashboard.milestones import (
+    FUNDING,
+    FUNDING_OUTSIDE,
+    PRODUCING,
+    SIGNED,
+    SIGNED_1YI,
+    SIGNED_10YI,
+    SIGNED_20YI,
+    STARTED,
+    counts_as_signed,
+    milestone_figures,
+    started_on,
+)
 from crm.dashboard.schemas import (
     Cohort,
     Conversion,
@@ -27,42 +40,44 @@ from crm.dashboard.schemas import (
     StageFigures,
     yi,
 )
-from crm.leads.models import HALTED, PIPELINE, RANK, Lead, Stage
-from crm.projects.models import FundingEntry, Project
+from crm.leads.models import HALTED, PIPELINE, Lead, Stage
+from crm.projects.models import Project
 from crm.tickets.models import Ticket
 from crm.tickets.service import overdue_condition
 
 TOP_REASONS = 5
-PURSUIT = range(RANK[Stage.signed])  # the stages a lead reaches before it has a project
-SIGNED, STARTED, PRODUCING = RANK[Stage.signed], RANK[Stage.started], RANK[Stage.producing]
-FUNDING = len(PIPELINE)  # the funding entries' row in the milestone query
+PURSUIT = reach.PURSUIT
 
 COUNTING_RULE = CountingRule(
     name="event_date",
     description=(
-        "Within a period every figure counts its own event date: signed by signing date, "
+        "Within a period every figure counts its own event date: signed (新签约: formal "
+        "agreements only, unless framework agreements are included) by signing date, "
         "started by construction-start date (producing without one counts as started on the "
         "production day), producing by production-start date, investment in place by the "
-        "funding entry's date, a stage reached by the date of the move into it or a later "
+        "funding entry's date (省外: entries whose source region is another province), a stage reached by the date of the move into it or a later "
         "stage, current stage by the date it was entered, overdue tickets by due date. "
         "Rates are ratios of the period's counts. Money in 万元; *_yi fields in 亿元."
     ),
 )
 
 
-def started_on(project=Project):
-    """The construction start a figure counts: the recorded one, else the production day."""
-    return func.coalesce(project.construction_started_on, project.production_started_on)
-
-
-def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now) -> dict:
+def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now, keys=None) -> dict:
     """``{group key: Figures}``; the single group ``"all"`` when ``by`` is None. Every lead
-    is in one group (None: unassigned), so the groups add up to the total."""
-    keys = sql.lead_keys(scope, by).subquery()
+    is in one group (None: unassigned), so the groups add up to the total. ``keys`` (the
+    scope's ``(lead_id, key)``, ``sql.lead_keys``) is shared by every aggregate."""
+    if keys is None:
+        keys = sql.lead_keys(scope, by).cte("scope")
     by_month = by == "month"
-    reached = _reached(session, scope, keys, by_month)
+    # Without a period, a lead's furthest stage is ``highest_rank``: read in the same pass
+    # over the leads as their stage now.
+    from_rank = not scope.windowed and not by_month
+    if not from_rank:
+        reached = reach.reached(session, scope, keys, by_month=by_month)
     milestones = milestone_figures(session, scope, keys, by_month=by_month)
-    current, halted = _current(session, scope, keys, by_month)
+    current, halted, ranked = _current(session, scope, keys, by_month, with_rank=from_rank)
+    if from_rank:
+        reached = ranked
     overdue = _overdue(session, scope, keys, by_month, now)
     groups = set(reached) | set(milestones) | set(current) | set(overdue)
     return {
@@ -77,76 +92,10 @@ def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now)
     }
 
 
-def _reached(session, scope, keys, by_month) -> dict:
-    """``{key: {rank: leads}}`` for the stages before signing: the day a lead first entered
-    the stage or a later one, inside the period."""
-    events = sql.pipeline_events(keys).subquery()
-    first = (
-        select(
-            events.c.key,
-            events.c.lead_id,
-            *[
-                func.min(case((events.c.rank >= rank, events.c.at))).label(f"at{rank}")
-                for rank in PURSUIT
-            ],
-        )
-        .group_by(events.c.key, events.c.lead_id)
-        .subquery()
-    )
-    parts = []
-    for rank in PURSUIT:
-        day = first.c[f"at{rank}"]
-        key = sql.local_month_of(session, day) if by_month else first.c.key
-        parts.append(
-            select(key.label("key"), literal_column(str(rank)).label("rank")).where(
-                day.is_not(None), *sql.in_window(day, scope.start, scope.end)
-            )
-        )
-    rows = union_all(*parts).subquery()
-    result: dict = defaultdict(dict)
-    for key, rank, count in session.execute(
-        select(rows.c.key, rows.c.rank, func.count()).group_by(rows.c.key, rows.c.rank)
-    ):
-        result[key][int(rank)] = count
-    return result
-
-
-def milestone_figures(session, scope, keys, *, by_month: bool) -> dict:
-    """``{key: {row: (count, 万元)}}``: signed (with signed investment), started, producing
-    by their own dates, and funding entries (row ``FUNDING``) by theirs."""
-
-    def part(row: int, day, amount, base, *joins):
-        key = sql.month_of(session, day) if by_month else keys.c.key
-        query = select(
-            key.label("key"), literal_column(str(row)).label("row"), amount.label("amount")
-        ).select_from(base)
-        for target, on in joins:
-            query = query.join(target, on)
-        return query.where(day.is_not(None), *sql.in_days(day, scope))
-
-    on_lead = (keys, keys.c.lead_id == Project.lead_id)
-    on_project = (Project, Project.id == FundingEntry.project_id)
-    investment = Project.signed_investment
-    parts = [
-        part(SIGNED, Project.signed_on, investment, Project, on_lead),
-        part(STARTED, started_on(), investment, Project, on_lead),
-        part(PRODUCING, Project.production_started_on, investment, Project, on_lead),
-        part(FUNDING, FundingEntry.date, FundingEntry.amount, FundingEntry, on_project, on_lead),
-    ]
-    rows = union_all(*parts).subquery()
-    result: dict = defaultdict(dict)
-    for key, row, count, amount in session.execute(
-        select(rows.c.key, rows.c.row, func.count(), func.sum(rows.c.amount)).group_by(
-            rows.c.key, rows.c.row
-        )
-    ):
-        result[key][int(row)] = (count, float(amount or 0))
-    return result
-
-
-def _current(session, scope, keys, by_month):
+def _current(session, scope, keys, by_month, *, with_rank: bool = False):
     """Leads by their stage now (entered inside the period), with the amount at stake and,
-    for paused and lost leads, their reasons."""
+    for paused and lost leads, their reasons; ``with_rank``: also the stages before signing
+    reached, from each lead's ``highest_rank`` (``{key: {rank: leads}}``)."""
     day = Lead.stage_changed_at
     key = sql.local_month_of(session, day) if by_month else keys.c.key
     amount = func.coalesce(Project.signed_investment, Lead.expected_investment, 0)
@@ -157,6 +106,7 @@ def _current(session, scope, keys, by_month):
             Lead.stage.label("stage"),
             reason.label("reason"),
             amount.label("amount"),
+            (Lead.highest_rank if with_rank else literal(0)).label("rank"),
         )
         .select_from(keys)
         .join(Lead, Lead.id == keys.c.lead_id)
@@ -164,20 +114,35 @@ def _current(session, scope, keys, by_month):
         .where(*sql.in_window(day, scope.start, scope.end))
         .subquery()
     )
+    grouping = (leads.c.key, leads.c.stage, leads.c.reason, leads.c.rank)
     rows = session.execute(
-        select(
-            leads.c.key, leads.c.stage, leads.c.reason, func.count(), func.sum(leads.c.amount)
-        ).group_by(leads.c.key, leads.c.stage, leads.c.reason)
+        select(*grouping, func.count(), func.sum(leads.c.amount)).group_by(*grouping)
     )
     current: dict = defaultdict(dict)
     halted: dict = defaultdict(lambda: defaultdict(list))
-    for group, stage, halt_reason, count, total in rows:
+    reached: dict = defaultdict(lambda: defaultdict(int))
+    for group, stage, halt_reason, highest, count, total in rows:
+        for rank in PURSUIT:
+            if with_rank and highest >= rank:
+                reached[group][rank] += count
         stage = Stage(stage)
         leads_now, amounts = current[group].get(stage, (0, 0.0))
         current[group][stage] = (leads_now + count, amounts + float(total or 0))
         if stage in HALTED:
             halted[group][stage].append(Reason(reason=halt_reason, count=count))
-    return current, halted
+    return current, _merged_reasons(halted), reached
+
+
+def _merged_reasons(halted: dict) -> dict:
+    """One entry per reason (rows come split by rank too)."""
+    merged: dict = defaultdict(dict)
+    for group, stages in halted.items():
+        for stage, reasons in stages.items():
+            counts: dict = defaultdict(int)
+            for item in reasons:
+                counts[item.reason] += item.count
+            merged[group][stage] = [Reason(reason=r, count=n) for r, n in counts.items()]
+    return merged
 
 
 def _overdue(session, scope, keys, by_month, now) -> dict:
@@ -194,12 +159,11 @@ def _overdue(session, scope, keys, by_month, now) -> dict:
     return dict(session.execute(select(tickets.c.key, func.count()).group_by(tickets.c.key)).all())
 
 
-def signed_cohort(session: Session, scope: sql.Scope) -> Cohort | None:
+def signed_cohort(session: Session, scope: sql.Scope, keys) -> Cohort | None:
     """Of the projects signed in the period (scope's leads), how many have started and
     produced by now, whenever that happened. None without a period."""
-    if scope.date_from is None and scope.date_to is None:
+    if not scope.windowed:
         return None
-    keys = sql.lead_keys(scope, None).subquery()
     signed, started, producing = session.execute(
         select(
             func.count(Project.id),
@@ -209,7 +173,7 @@ def signed_cohort(session: Session, scope: sql.Scope) -> Cohort | None:
             ),
         )
         .join(keys, keys.c.lead_id == Project.lead_id)
-        .where(*sql.in_days(Project.signed_on, scope))
+        .where(*sql.in_days(Project.signed_on, scope), *counts_as_signed(scope))
     ).one()
     return Cohort(
         label="本期签约项目截至目前的开工、投产 (cohort: projects signed in the period, to date)",
@@ -235,6 +199,7 @@ def _figures(reached, milestones, current, halted, overdue) -> Figures:
     ]
     signed_count, investment = milestones.get(SIGNED, (0, 0.0))
     in_place = milestones.get(FUNDING, (0, 0.0))[1]
+    in_place_outside = milestones.get(FUNDING_OUTSIDE, (0, 0.0))[1]
     started, producing = counts[STARTED], counts[PRODUCING]
     stages = []
     for rank, stage in enumerate(PIPELINE):
@@ -261,7 +226,12 @@ def _figures(reached, milestones, current, halted, overdue) -> Figures:
         stages=stages,
         conversion=conversion,
         signed=Signed(
-            count=signed_count, investment=round(investment, 2), investment_yi=yi(investment)
+            count=signed_count,
+            investment=round(investment, 2),
+            investment_yi=yi(investment),
+            at_least_1yi=milestones.get(SIGNED_1YI, (0, 0.0))[0],
+            at_least_10yi=milestones.get(SIGNED_10YI, (0, 0.0))[0],
+            at_least_20yi=milestones.get(SIGNED_20YI, (0, 0.0))[0],
         ),
         started=started,
         producing=producing,
@@ -270,6 +240,8 @@ def _figures(reached, milestones, current, halted, overdue) -> Figures:
         investment_in_place=round(in_place, 2),
         investment_in_place_yi=yi(in_place),
         investment_in_place_rate=_rate(in_place, investment),
+        investment_in_place_outside_province=round(in_place_outside, 2),
+        investment_in_place_outside_province_yi=yi(in_place_outside),
         lost=halt(Stage.lost),
         paused=halt(Stage.paused),
         overdue_tickets=overdue,

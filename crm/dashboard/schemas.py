@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crm.fields import InputModel
 from crm.leads.models import Stage
@@ -41,9 +41,15 @@ class Conversion(BaseModel):
 
 
 class Signed(BaseModel):
-    count: int = Field(description="projects signed (by signing date)")
-    investment: float = Field(description="signed investment, 万元")
+    count: int = Field(
+        description="新签约: projects signed by signing date (formal agreements only unless "
+        "include_framework)"
+    )
+    investment: float = Field(description="their signed investment, 万元")
     investment_yi: float = Field(description=YI)
+    at_least_1yi: int = Field(0, description="of them, signed investment ≥ 1亿元 (10,000 万元)")
+    at_least_10yi: int = Field(0, description="of them, signed investment ≥ 10亿元")
+    at_least_20yi: int = Field(0, description="of them, signed investment ≥ 20亿元")
 
 
 class Reason(BaseModel):
@@ -73,6 +79,11 @@ class TargetProgress(BaseModel):
     signed_investment: MoneyProgress = Field(description="万元, with 亿元 beside")
     started: Progress
     producing: Progress
+    funding: MoneyProgress = Field(description="到位资金, 万元 with 亿元 beside")
+    funding_outside_province: MoneyProgress = Field(description="of it 省外, 万元")
+    signed_at_least_1yi: Progress = Field(description="projects signed at ≥ 1亿元")
+    signed_at_least_10yi: Progress = Field(description="projects signed at ≥ 10亿元")
+    signed_at_least_20yi: Progress = Field(description="projects signed at ≥ 20亿元")
 
 
 class Figures(BaseModel):
@@ -89,6 +100,10 @@ class Figures(BaseModel):
     investment_in_place: float = Field(description="资金到位 by funding entry date, 万元")
     investment_in_place_yi: float = Field(description=YI)
     investment_in_place_rate: float | None = Field(description="资金到位率")
+    investment_in_place_outside_province: float = Field(
+        0.0, description="of 资金到位, 省外: entries whose source region is another province, 万元"
+    )
+    investment_in_place_outside_province_yi: float = Field(0.0, description=YI)
     lost: Halted
     paused: Halted
     overdue_tickets: int = Field(0, description="open tickets past due now (by due date)")
@@ -151,23 +166,63 @@ class Velocity(BaseModel):
 
 
 class TargetValues(BaseModel):
+    """One subject's targets for a year; a figure left out (null) has no target."""
+
     model_config = ConfigDict(extra="forbid")
 
-    signed_projects: Count | None = None
-    signed_investment: Money | None = Field(None, description="万元")
-    started: Count | None = None
-    producing: Count | None = None
+    signed_projects: Count | None = Field(None, description="新签约项目 (formal agreements)")
+    signed_investment: Money | None = Field(None, description="新签约金额, 万元")
+    started: Count | None = Field(None, description="新开工项目")
+    producing: Count | None = Field(None, description="新投产项目")
+    funding: Money | None = Field(None, description="到位资金, 万元")
+    funding_outside_province: Money | None = Field(
+        None, description="其中省外到位资金, 万元 (at most `funding`)"
+    )
+    signed_at_least_1yi: Count | None = Field(None, description="亿元以上项目 (signed ≥ 1亿元)")
+    signed_at_least_10yi: Count | None = Field(None, description="10亿元以上项目")
+    signed_at_least_20yi: Count | None = Field(None, description="20亿元以上项目")
+
+    @model_validator(mode="after")
+    def _parts_within_wholes(self):
+        pairs = [
+            ("funding_outside_province", "funding"),
+            ("signed_at_least_20yi", "signed_at_least_10yi"),
+            ("signed_at_least_10yi", "signed_at_least_1yi"),
+            ("signed_at_least_1yi", "signed_projects"),
+        ]
+        for part, whole in pairs:
+            small, big = getattr(self, part), getattr(self, whole)
+            if small is not None and big is not None and small > big:
+                raise ValueError(f"{part} ({small:g}) is more than {whole} ({big:g})")
+        return self
 
 
 class TaskForceTarget(TargetValues):
     task_force_id: int
 
 
+class ParkTarget(TargetValues):
+    park: Annotated[str, Field(min_length=1, max_length=200, description="park name")]
+
+
+class CountyTarget(TargetValues):
+    county: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=50,
+            description="a county (区县) of the home city: 江油 or 江油市; answered in full",
+        ),
+    ]
+
+
 class TargetsIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     overall: TargetValues = Field(default_factory=TargetValues)
-    task_forces: list[TaskForceTarget] = Field(default_factory=list)
+    task_forces: list[TaskForceTarget] = Field(default_factory=list, max_length=1000)
+    parks: list[ParkTarget] = Field(default_factory=list, max_length=1000)
+    counties: list[CountyTarget] = Field(default_factory=list, max_length=1000)
 
 
 class TargetsOut(TargetsIn):

@@ -20,22 +20,34 @@ UNASSIGNED = "未分配"
 
 
 def funnel(session: Session, scope: sql.Scope, *, now: datetime) -> Funnel:
-    figures = figures_by_group(session, scope, None, now=now).get("all") or empty_figures()
+    keys = sql.lead_keys(scope, None).cte("scope")
+    figures = figures_by_group(session, scope, None, now=now, keys=keys).get("all")
     year = (scope.date_from or now.date()).year
-    # Targets are set for the city and per task force; a chain or park slice has none.
-    progress = (
-        None
-        if scope.chain or scope.park
-        else targets.progress(session, year, task_force_ids=[scope.task_force_id])[
-            scope.task_force_id
-        ]
-    )
+    subject = _target_subject(scope)
+    progress = None
+    if subject is not None:
+        kind, key = subject
+        progress = targets.progress(
+            session, year, kind, keys, {"all": key}, include_framework=scope.include_framework
+        )["all"]
     return Funnel(
-        **figures.model_dump(),
+        **(figures or empty_figures()).model_dump(),
         counting_rule=COUNTING_RULE,
         targets=progress,
-        signed_cohort=signed_cohort(session, scope),
+        signed_cohort=signed_cohort(session, scope, keys),
     )
+
+
+def _target_subject(scope: sql.Scope) -> tuple[str | None, object] | None:
+    """Whose targets a funnel shows: the city's, one task force's or one park's; a chain or
+    a task force within a park has none."""
+    if scope.chain or (scope.park and scope.task_force_id is not None):
+        return None
+    if scope.park:
+        return ("park", scope.park)
+    if scope.task_force_id is not None:
+        return ("task_force", scope.task_force_id)
+    return (None, None)
 
 
 def breakdown(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> Breakdown:
@@ -46,14 +58,16 @@ def breakdown(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> 
 
 
 def _groups(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> list[Group]:
-    groups = figures_by_group(session, scope, by, now=now)
+    keys = sql.lead_keys(scope, by).cte("scope")
+    groups = figures_by_group(session, scope, by, now=now, keys=keys)
     labels, kinds = _labels(session, by, set(groups))
     year = (scope.date_from or now.date()).year
-    progress = (
-        targets.progress(session, year, task_force_ids=list(groups))
-        if by == "task_force" and not (scope.chain or scope.park)
-        else {}
-    )
+    progress = {}
+    if by in targets.SUBJECTS and not _sliced_across(scope, by):
+        subjects = {key: key for key in groups if key is not None}
+        progress = targets.progress(
+            session, year, by, keys, subjects, include_framework=scope.include_framework
+        )
     items = [
         Group(
             key=key,
@@ -77,6 +91,16 @@ def _groups(session: Session, scope: sql.Scope, by: str, *, now: datetime) -> li
             )
         )
     return items
+
+
+def _sliced_across(scope: sql.Scope, by: str) -> bool:
+    """A group's target is for all of it: none when the filters take a slice of the group
+    (a chain, or another kind of subject)."""
+    return bool(
+        scope.chain
+        or (scope.park and by != "park")
+        or (scope.task_force_id is not None and by != "task_force")
+    )
 
 
 def _labels(session: Session, by: str, keys: set) -> tuple[dict, dict]:

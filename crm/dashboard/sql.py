@@ -12,7 +12,7 @@ from crm.leads.models import PIPELINE, RANK, Lead, StageChange
 from crm.projects.models import Project
 from crm.taskforces.models import TaskForce
 
-GROUPINGS = ("task_force", "unit_kind", "chain", "park", "month")
+GROUPINGS = ("task_force", "unit_kind", "chain", "park", "county", "month")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,12 @@ class Scope:
     park: str | None = None
     date_from: date | None = None
     date_to: date | None = None  # inclusive
+    # 新签约 counts formal agreements only; a framework agreement (框架协议) counts when asked.
+    include_framework: bool = False
+
+    @property
+    def windowed(self) -> bool:
+        return self.date_from is not None or self.date_to is not None
 
     @property
     def start(self) -> datetime | None:
@@ -90,7 +96,8 @@ def stage_rank(column: ColumnElement) -> ColumnElement[int]:
 def lead_keys(scope: Scope, by: str | None) -> Select:
     """``(lead_id, key)`` for every lead in scope; ``key`` is the lead's group (one per lead,
     None when it has none: the "unassigned" group). A lead's park is its project's park once
-    signed, else its intended park."""
+    signed, else its intended park; its county is its project's. Only the joins the grouping
+    and the filters need are made, so the whole city reads the lead table alone."""
     project_park, lead_park = aliased(Park), aliased(Park)
     park = func.coalesce(project_park.name, lead_park.name)
     key = {
@@ -100,16 +107,21 @@ def lead_keys(scope: Scope, by: str | None) -> Select:
         "unit_kind": TaskForce.kind,
         "chain": Chain.code,
         "park": park,
+        "county": Project.county,
     }[by]
-    query = (
-        select(Lead.id.label("lead_id"), key.label("key"))
-        .join(Segment, Segment.id == Lead.segment_id)
-        .join(Chain, Chain.id == Segment.chain_id)
-        .outerjoin(TaskForce, TaskForce.id == Lead.task_force_id)
-        .outerjoin(Project, Project.lead_id == Lead.id)
-        .outerjoin(project_park, project_park.id == Project.park_id)
-        .outerjoin(lead_park, lead_park.id == Lead.park_id)
-    )
+    query = select(Lead.id.label("lead_id"), key.label("key"))
+    if scope.chain or by == "chain":
+        query = query.join(Segment, Segment.id == Lead.segment_id).join(
+            Chain, Chain.id == Segment.chain_id
+        )
+    if by == "unit_kind":
+        query = query.outerjoin(TaskForce, TaskForce.id == Lead.task_force_id)
+    if scope.park or by in ("park", "county"):
+        query = query.outerjoin(Project, Project.lead_id == Lead.id)
+    if scope.park or by == "park":
+        query = query.outerjoin(project_park, project_park.id == Project.park_id).outerjoin(
+            lead_park, lead_park.id == Lead.park_id
+        )
     if scope.chain:
         query = query.where(Chain.code == scope.chain)
     if scope.task_force_id is not None:

@@ -1,12 +1,29 @@
-"""Annual targets (年度目标) and progress against them."""
+"""Annual targets (年度目标) and progress against them.
+
+A target's subject is the whole city, a task force, a park or a county (区县). Its figures are
+the dashboard's, for the calendar year, by the counting rule: 新签约 (count and 万元), 新开工,
+新投产, 到位资金 and its 省外 part, and projects signed at ≥ 1 / 10 / 20 亿元.
+"""
 
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm import places
+from crm.companies.models import Park
 from crm.dashboard import sql
-from crm.dashboard.funnel import PRODUCING, SIGNED, STARTED, milestone_figures
+from crm.dashboard.milestones import (
+    FUNDING,
+    FUNDING_OUTSIDE,
+    PRODUCING,
+    SIGNED,
+    SIGNED_1YI,
+    SIGNED_10YI,
+    SIGNED_20YI,
+    STARTED,
+    milestone_figures,
+)
 from crm.dashboard.models import AnnualTarget
 from crm.dashboard.schemas import (
     MoneyProgress,
@@ -20,28 +37,37 @@ from crm.dashboard.schemas import (
 from crm.errors import Invalid
 from crm.taskforces.models import TaskForce
 
-FIELDS = ("signed_projects", "signed_investment", "started", "producing")
+# field → (milestone row, money?)
+FIGURES = {
+    "signed_projects": (SIGNED, False),
+    "signed_investment": (SIGNED, True),
+    "started": (STARTED, False),
+    "producing": (PRODUCING, False),
+    "funding": (FUNDING, True),
+    "funding_outside_province": (FUNDING_OUTSIDE, True),
+    "signed_at_least_1yi": (SIGNED_1YI, False),
+    "signed_at_least_10yi": (SIGNED_10YI, False),
+    "signed_at_least_20yi": (SIGNED_20YI, False),
+}
+FIELDS = tuple(FIGURES)
+# Subject kinds, named as the dashboard's groupings; None is the whole city.
+SUBJECTS = (None, "task_force", "park", "county")
+Subject = tuple[str | None, int | str | None]  # (kind, task force id / park name / county)
 
 
 def put_targets(session: Session, year: int, data: TargetsIn) -> TargetsOut:
-    """Replace the year's targets, overall and per task force."""
+    """Replace the year's targets: the city's, and those of each task force, park and county
+    listed (a subject left out loses its targets)."""
     _check_year(year)
-    wanted = {None: data.overall, **{t.task_force_id: t for t in data.task_forces}}
-    if len(wanted) != len(data.task_forces) + 1:
-        raise Invalid("task_forces", "a task force is listed twice")
-    known = set(
-        session.scalars(select(TaskForce.id).where(TaskForce.id.in_([k for k in wanted if k])))
-    )
-    unknown = [k for k in wanted if k is not None and k not in known]
-    if unknown:
-        raise Invalid("task_forces", f"unknown task force {unknown[0]}")
-    existing = {
-        t.task_force_id: t
-        for t in session.scalars(select(AnnualTarget).where(AnnualTarget.year == year))
-    }
-    for task_force_id, values in wanted.items():
-        row = existing.pop(task_force_id, None) or AnnualTarget(
-            year=year, task_force_id=task_force_id
+    wanted = _wanted(session, data)
+    existing = {_subject_of(t, park): t for t, park in _rows(session, year)}
+    park_ids = _park_ids(session)
+    for (kind, key), values in wanted.items():
+        row = existing.pop((kind, key), None) or AnnualTarget(
+            year=year,
+            task_force_id=key if kind == "task_force" else None,
+            park_id=park_ids[key] if kind == "park" else None,
+            county=key if kind == "county" else None,
         )
         for field in FIELDS:
             if getattr(row, field) != getattr(values, field):
@@ -55,70 +81,119 @@ def put_targets(session: Session, year: int, data: TargetsIn) -> TargetsOut:
 
 def get_targets(session: Session, year: int) -> TargetsOut:
     _check_year(year)
-    rows = list(
-        session.scalars(
-            select(AnnualTarget)
-            .where(AnnualTarget.year == year)
-            .order_by(AnnualTarget.task_force_id)
-        )
-    )
-    overall = next((r for r in rows if r.task_force_id is None), None)
+    by_subject = {_subject_of(t, park): t for t, park in _rows(session, year)}
+
+    def listed(kind: str, name: str) -> list[dict]:
+        items = [(key, row) for (k, key), row in by_subject.items() if k == kind]
+        return [{name: key, **_values(row).model_dump()} for key, row in sorted(items)]
+
     return TargetsOut(
         year=year,
-        overall=_values(overall),
-        task_forces=[
-            {"task_force_id": r.task_force_id, **_values(r).model_dump()}
-            for r in rows
-            if r.task_force_id is not None
-        ],
+        overall=_values(by_subject.get((None, None))),
+        task_forces=listed("task_force", "task_force_id"),
+        parks=listed("park", "park"),
+        counties=listed("county", "county"),
     )
+
+
+def target_values(session: Session, year: int) -> dict[Subject, dict[str, float]]:
+    """Every subject's targets in ``year``, the figures set only: ``{(kind, key): {field:
+    value}}`` (kind None: the city)."""
+    return {
+        _subject_of(row, names): {f: getattr(row, f) for f in FIELDS if getattr(row, f) is not None}
+        for row, names in _rows(session, year)
+    }
 
 
 def progress(
-    session: Session, year: int, *, task_force_ids: list[int | None]
-) -> dict[int | None, TargetProgress]:
-    """Progress in ``year`` for each task force (None: overall), actuals from projects."""
-    targets = {
-        t.task_force_id: t
-        for t in session.scalars(select(AnnualTarget).where(AnnualTarget.year == year))
-    }
-    actual = _actuals(session, year)
+    session: Session,
+    year: int,
+    kind: str | None,
+    keys,
+    subjects: dict,
+    *,
+    include_framework: bool = False,
+) -> dict:
+    """Progress in ``year`` for ``subjects`` (``{group key in keys: subject key}``), with
+    actuals aggregated over ``keys`` (``(lead_id, key)``: the caller's scope, shared) by the
+    counting rule; answered by group key."""
+    scope = sql.Scope(
+        date_from=date(year, 1, 1), date_to=date(year, 12, 31), include_framework=include_framework
+    )
+    actuals = milestone_figures(session, scope, keys, by_month=False)
+    targets = target_values(session, year)
     result = {}
-    for task_force_id in task_force_ids:
-        target = targets.get(task_force_id)
-        if task_force_id is None:
-            figures = [sum(v[i] for v in actual.values()) for i in range(4)]
-        else:
-            figures = actual.get(task_force_id, [0, 0.0, 0, 0])
-        result[task_force_id] = TargetProgress(
+    for group, subject in subjects.items():
+        target = targets.get((kind, subject), {})
+        rows = actuals.get(group, {})
+        result[group] = TargetProgress(
             year=year,
             **{
-                field: _progress(
-                    getattr(target, field) if target else None,
-                    figures[i],
-                    money=field == "signed_investment",
-                )
-                for i, field in enumerate(FIELDS)
+                field: _progress(target.get(field), _actual(rows, row, money), money=money)
+                for field, (row, money) in FIGURES.items()
             },
         )
     return result
 
 
-def _actuals(session: Session, year: int) -> dict[int | None, list]:
-    """Per task force: signed projects and investment, started, producing in ``year``, by
-    the funnel's counting rule (each by its own date)."""
-    scope = sql.Scope(date_from=date(year, 1, 1), date_to=date(year, 12, 31))
-    keys = sql.lead_keys(scope, "task_force").subquery()
-    result = {}
-    for task_force_id, rows in milestone_figures(session, scope, keys, by_month=False).items():
-        signed, investment = rows.get(SIGNED, (0, 0.0))
-        result[task_force_id] = [
-            signed,
-            investment,
-            rows.get(STARTED, (0, 0.0))[0],
-            rows.get(PRODUCING, (0, 0.0))[0],
-        ]
-    return result
+def _actual(rows: dict, row: int, money: bool) -> float:
+    count, amount = rows.get(row, (0, 0.0))
+    return amount if money else count
+
+
+def _wanted(session: Session, data: TargetsIn) -> dict[Subject, TargetValues]:
+    """The subjects of a PUT, each checked to exist and listed once."""
+    wanted: dict[Subject, TargetValues] = {(None, None): data.overall}
+
+    def add(kind: str, key, values: TargetValues, field: str) -> None:
+        if (kind, key) in wanted:
+            raise Invalid(field, f"{key} is listed twice")
+        wanted[(kind, key)] = values
+
+    units = {t.task_force_id for t in data.task_forces}
+    known = set(session.scalars(select(TaskForce.id).where(TaskForce.id.in_(units))))
+    for target in data.task_forces:
+        if target.task_force_id not in known:
+            raise Invalid("task_forces", f"unknown task force {target.task_force_id}")
+        add("task_force", target.task_force_id, target, "task_forces")
+    park_names = set(_park_ids(session))
+    for target in data.parks:
+        name = target.park.strip()
+        if name not in park_names:
+            raise Invalid("parks", f"unknown park '{name}'")
+        add("park", name, target, "parks")
+    for target in data.counties:
+        county = places.home_county(target.county)
+        if county is None:
+            city = places.home_city().name
+            raise Invalid("counties", f"'{target.county}' is not a county of {city}")
+        add("county", county.name, target, "counties")
+    return wanted
+
+
+def _rows(session: Session, year: int) -> list[tuple[AnnualTarget, str | None]]:
+    """The year's target rows, each with its park's name (one statement)."""
+    query = (
+        select(AnnualTarget, Park.name)
+        .outerjoin(Park, Park.id == AnnualTarget.park_id)
+        .where(AnnualTarget.year == year)
+        .order_by(AnnualTarget.id)
+    )
+    return [(row, park) for row, park in session.execute(query)]
+
+
+def _park_ids(session: Session) -> dict[str, int]:
+    return {name: id_ for id_, name in session.execute(select(Park.id, Park.name))}
+
+
+def _subject_of(row: AnnualTarget, park: str | None) -> Subject:
+    if row.task_force_id is not None:
+        return ("task_force", row.task_force_id)
+    if row.park_id is not None:
+        return ("park", park)
+    if row.county is not None:
+        return ("county", row.county)
+    return (None, None)
 
 
 def _progress(target: float | None, actual: float, *, money: bool = False) -> Progress:

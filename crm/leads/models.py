@@ -156,6 +156,7 @@ class StageChange(Base):
     """One move of a lead between stages; never changed once written."""
 
     __tablename__ = "lead_stage_change"
+    __table_args__ = (Index("ix_lead_stage_change_lead_id_at", "lead_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id", ondelete="CASCADE"), index=True)

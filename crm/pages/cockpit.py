@@ -1,8 +1,11 @@
 """The leadership cockpit ``/``: figures, funnel, monthly trend, league tables, warnings,
-chain completeness. Every number comes from the dashboard services behind /api/dashboard."""
+chain completeness. Every number comes from the dashboard services behind /api/dashboard:
+money in the services' own 亿元 (``*_yi``), league tables from the breakdown service (units
+with their kind's subtotal, parks, counties), 完成率 coloured against 序时进度 as the monthly
+bulletin colours it."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,7 +16,7 @@ from crm.api.deps import DbSession, RequestTime
 from crm.chains.models import Chain
 from crm.dashboard import service as dashboard_service
 from crm.dashboard.chains import chain_progress
-from crm.dashboard.schemas import Breakdown, Funnel
+from crm.dashboard.schemas import Breakdown, Funnel, Group, yi
 from crm.dashboard.sql import Scope
 from crm.errors import Invalid
 from crm.leads import service as lead_service
@@ -23,6 +26,7 @@ from crm.listing import Page
 from crm.pages import parks as park_pages
 from crm.pages.deps import PageUser
 from crm.pages.templating import render
+from crm.reports.monthly import KIND_ORDER, status
 from crm.taskforces.models import TaskForce, TaskForceKind
 from crm.tickets import service as ticket_service
 
@@ -71,27 +75,39 @@ def cockpit(
 ):
     period = dashboard_service.funnel(session, filters.scope(windowed=True), now=now)
     overall = dashboard_service.funnel(session, filters.scope(windowed=False), now=now)
-    units = dashboard_service.breakdown(
-        session, filters.scope(windowed=True), "task_force", now=now
-    )
-    parks = dashboard_service.breakdown(session, filters.scope(windowed=True), "park", now=now)
-    months = dashboard_service.breakdown(session, filters.scope(windowed=True), "month", now=now)
+
+    def breakdown(by: str) -> Breakdown:
+        return dashboard_service.breakdown(session, filters.scope(windowed=True), by, now=now)
+
+    schedule = schedule_share(filters.year, now.date())
     context = {
         "filters": filters,
         "chains": session.execute(select(Chain.code, Chain.name).order_by(Chain.code)).all(),
         "units": _units(session),
         "period": period,
         "overall": overall,
-        "strip": _strip(period, overall),
+        "schedule": schedule,
+        "strip": _strip(period, overall, schedule),
         "funnel": _funnel_rows(overall),
-        "trend": _trend(months, period, filters),
-        "league": _league(session, units),
-        "parks": parks.groups,
+        "trend": _trend(breakdown("month"), period, filters),
+        "league": _league(breakdown("task_force"), schedule),
+        "parks": _places(breakdown("park"), schedule),
+        "counties": _places(breakdown("county"), schedule),
         "warnings": _warnings(session, filters, now=now),
         "chain_progress": chain_progress(session, today=now.date()),
         "park_carriers": park_pages.cockpit_table(session, request.app.state.settings, now.date()),
     }
     return render(request, "cockpit/cockpit.html", context, block="content")
+
+
+def schedule_share(year: int, today: date) -> float:
+    """序时进度: the share of ``year`` elapsed by today (0 before it, 1 after it)."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if today < start:
+        return 0.0
+    if today >= end:
+        return 1.0
+    return ((today - start) + timedelta(days=1)) / ((end - start) + timedelta(days=1))
 
 
 def _units(session: Session) -> list[tuple[int, str, TaskForceKind]]:
@@ -101,47 +117,54 @@ def _units(session: Session) -> list[tuple[int, str, TaskForceKind]]:
     return [tuple(row) for row in session.execute(query)]
 
 
-def _strip(period: Funnel, overall: Funnel) -> list[dict]:
+def _strip(period: Funnel, overall: Funnel, schedule: float) -> list[dict]:
     """The figures leadership reads first, this period beside all time, with targets."""
     current = {row.stage: row.current for row in overall.stages}
     targets = period.targets
+
+    def target(field: str) -> dict | None:
+        progress = getattr(targets, field) if targets else None
+        if progress is None or progress.target is None:
+            return None
+        money = hasattr(progress, "target_yi")
+        return {
+            "target": progress.target_yi if money else progress.target,
+            "rate": progress.rate,
+            "status": status(progress.rate, schedule),
+        }
+
+    def count(key: str, value: int, total: int | None = None, field: str | None = None):
+        return {"key": key, "value": value, "total": total, "unit": "count"} | {
+            "target": target(field) if field else None
+        }
+
+    def money(key: str, value: float, total: float, field: str) -> dict:
+        return {"key": key, "value": value, "total": total, "unit": "yi", "target": target(field)}
+
     return [
-        {"key": "in_pursuit", "value": sum(current[s] for s in PURSUIT_STAGES), "unit": "count"},
-        {"key": "negotiating", "value": current[Stage.negotiating], "unit": "count"},
-        {
-            "key": "signed_projects",
-            "value": period.signed.count,
-            "total": overall.signed.count,
-            "unit": "count",
-            "target": targets.signed_projects if targets else None,
-        },
-        {
-            "key": "signed_investment",
-            "value": period.signed.investment,
-            "total": overall.signed.investment,
-            "unit": "yi",
-            "target": targets.signed_investment if targets else None,
-        },
-        {
-            "key": "started",
-            "value": period.started,
-            "total": overall.started,
-            "unit": "count",
-            "target": targets.started if targets else None,
-        },
-        {
-            "key": "producing",
-            "value": period.producing,
-            "total": overall.producing,
-            "unit": "count",
-            "target": targets.producing if targets else None,
-        },
-        {
-            "key": "in_place",
-            "value": period.investment_in_place,
-            "total": overall.investment_in_place,
-            "unit": "yi",
-        },
+        count("in_pursuit", sum(current[s] for s in PURSUIT_STAGES)),
+        count("negotiating", current[Stage.negotiating]),
+        count("signed_projects", period.signed.count, overall.signed.count, "signed_projects"),
+        money(
+            "signed_investment",
+            period.signed.investment_yi,
+            overall.signed.investment_yi,
+            "signed_investment",
+        ),
+        count("started", period.started, overall.started, "started"),
+        count("producing", period.producing, overall.producing, "producing"),
+        money(
+            "in_place",
+            period.investment_in_place_yi,
+            overall.investment_in_place_yi,
+            "funding",
+        ),
+        money(
+            "in_place_outside",
+            period.investment_in_place_outside_province_yi,
+            overall.investment_in_place_outside_province_yi,
+            "funding_outside_province",
+        ),
     ]
 
 
@@ -160,20 +183,21 @@ def _funnel_rows(funnel: Funnel) -> list[dict]:
 
 
 def _trend(months: Breakdown, period: Funnel, filters: CockpitFilters) -> list[dict]:
-    """签约额 per month of the period, cumulated, against the year's target spread evenly
-    over its months (序时进度)."""
-    signed = {str(group.key): group.signed.investment for group in months.groups}
+    """签约额 per month of the period (亿元), cumulated, against the year's target spread
+    evenly over its months (序时进度)."""
+    by_month = {str(group.key): group.signed for group in months.groups}
     target = period.targets.signed_investment.target if period.targets else None
     rows, cumulative = [], 0.0
     for month in _months(filters.date_from, filters.date_to):
-        cumulative += signed.get(month, 0.0)
+        signed = by_month.get(month)
+        cumulative += signed.investment if signed else 0.0
         month_number = int(month[5:])
         rows.append(
             {
                 "month": month,
-                "signed": signed.get(month, 0.0),
-                "cumulative": cumulative,
-                "target": target * month_number / 12 if target is not None else None,
+                "signed": signed.investment_yi if signed else 0.0,
+                "cumulative": yi(cumulative),
+                "target": yi(target * month_number / 12) if target is not None else None,
             }
         )
     return rows
@@ -187,25 +211,38 @@ def _months(start: date, end: date) -> list[str]:
     return months
 
 
-def _league(session: Session, units: Breakdown) -> list[dict]:
-    """Units grouped by kind (驻外中心, 招商专班, 招商组), each kind with its total."""
-    kinds = dict(session.execute(select(TaskForce.id, TaskForce.kind)).all())
-    order = [TaskForceKind.center, TaskForceKind.task_force, TaskForceKind.group]
+def _league(units: Breakdown, schedule: float) -> list[dict]:
+    """Units grouped by kind (驻外中心, 招商专班, 招商组), each kind with its subtotal from the
+    same breakdown, then the leads of no unit, so the table adds up to the city."""
+    subtotals = {group.key: group for group in units.subtotals or []}
     table = []
-    for kind in order:
-        groups = [g for g in units.groups if kinds.get(g.key) == kind]
-        table.append(
-            {
-                "kind": kind,
-                "groups": groups,
-                "leads": sum(g.stages[0].reached for g in groups),
-                "signed": sum(g.signed.count for g in groups),
-                "investment": sum(g.signed.investment for g in groups),
-                "started": sum(g.started for g in groups),
-                "producing": sum(g.producing for g in groups),
-            }
-        )
+    for kind in KIND_ORDER:
+        members = [g for g in units.groups if g.unit_kind == kind.value]
+        if kind.value in subtotals or members:
+            table.append(
+                {
+                    "kind": kind,
+                    "total": _row(subtotals.get(kind.value), schedule),
+                    "groups": [_row(g, schedule) for g in members],
+                }
+            )
+    unassigned = [g for g in units.groups if g.key is None]
+    if unassigned:
+        table.append({"kind": None, "total": None, "groups": [_row(unassigned[0], schedule)]})
     return table
+
+
+def _places(places: Breakdown, schedule: float) -> list[dict]:
+    return [_row(group, schedule) for group in places.groups]
+
+
+def _row(group: Group | None, schedule: float) -> dict | None:
+    """A league row: the group's figures and its 签约额 完成率 against 序时进度."""
+    if group is None:
+        return None
+    progress = group.targets.signed_investment if group.targets else None
+    rate = progress.rate if progress and progress.target else None
+    return {"group": group, "completion": rate, "status": status(rate, schedule)}
 
 
 def _warnings(session: Session, filters: CockpitFilters, *, now) -> dict:

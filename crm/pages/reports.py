@@ -17,7 +17,7 @@ from crm.tabular import XLSX_MEDIA_TYPE
 router = APIRouter(include_in_schema=False)
 
 MonthParam = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-SECTIONS = ("city", "unit_kind", "park", "chain")
+SECTIONS = ("city", "unit_kind", "park", "county", "chain")
 
 
 def _month(value: str | None, today: date) -> tuple[int, int]:
@@ -59,8 +59,8 @@ def monthly_workbook(
 
 
 def _sections(rows) -> list[dict]:
-    """Rows in blocks for the table: the city, units (by kind), parks, chains."""
-    blocks: dict[str, list] = {"city": [], "units": [], "park": [], "chain": []}
+    """Rows in blocks for the table: the city, units (by kind), parks, counties, chains."""
+    blocks: dict[str, list] = {"city": [], "units": [], "park": [], "county": [], "chain": []}
     for row in rows:
         blocks["units" if row.section in ("unit_kind", "unit") else row.section].append(row)
     return [{"key": key, "rows": rows} for key, rows in blocks.items() if rows]

@@ -1,15 +1,13 @@
 """The monthly bulletin (月度招商引资通报): 本月 / 累计 / 目标 / 完成率 / 同比 per row.
 
-Every figure is the dashboard's own aggregate (``funnel.milestone_figures``, one counting rule:
-each figure on its own event date), asked for three periods (the month, 1 January to the
-month's end, the same period last year) and three groupings (unit, park, chain): nine
-queries, plus four for targets and names, whatever the data. The city and each unit kind
-are sums of the units (every lead has at most one unit, every unit one kind, and the
-unassigned leads are a row of their own), so they add up by construction.
-
-Adding a column later (新签约 formal agreements only, 到位资金 from outside the province) is
-one more entry in ``INDICATORS`` once the dashboard's aggregate can tell them apart; rows per
-county one more entry in ``GROUPINGS``.
+Every figure is the dashboard's own aggregate (``milestones.milestone_figures``, one counting
+rule: each figure on its own event date; 新签约 formal agreements only), asked for three
+periods (the month, 1 January to the month's end, the same period last year) and four
+groupings (unit, park, county, chain): twelve queries, plus a few for targets and names,
+whatever the data. The city and each unit kind are sums of the units (every lead has at most
+one unit, every unit one kind, and the unassigned leads are a row of their own), so they add
+up by construction. Targets (``dashboard.targets``) exist for the city, units, parks and
+counties; every row with a target gets 完成率 and its colour against 序时进度.
 """
 
 import calendar
@@ -20,19 +18,24 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm import places
 from crm.chains.models import Chain
 from crm.companies.models import Park
 from crm.dashboard import sql
-from crm.dashboard.funnel import (
-    COUNTING_RULE,
+from crm.dashboard.funnel import COUNTING_RULE
+from crm.dashboard.milestones import (
     FUNDING,
+    FUNDING_OUTSIDE,
     PRODUCING,
     SIGNED,
+    SIGNED_1YI,
+    SIGNED_10YI,
+    SIGNED_20YI,
     STARTED,
     milestone_figures,
 )
-from crm.dashboard.models import AnnualTarget
 from crm.dashboard.schemas import yi
+from crm.dashboard.targets import target_values
 from crm.errors import Invalid
 from crm.i18n import label
 from crm.reports.schemas import Definition, Indicator, MonthlyReport, Row, Status
@@ -56,15 +59,26 @@ class Spec:
 
 INDICATORS = (
     Spec("signed_count", "新签约项目", "个", SIGNED, False, "signed_projects",
-         "projects by signing date"),
+         "projects by signing date; formal agreements (正式协议) only, framework agreements "
+         "(框架协议) not counted"),
     Spec("signed_investment", "新签约金额", "亿元", SIGNED, True, "signed_investment",
          "signed investment of the projects signed, by signing date"),
+    Spec("signed_1yi", "亿元以上项目", "个", SIGNED_1YI, False, "signed_at_least_1yi",
+         "projects signed with a signed investment of at least 1亿元"),
+    Spec("signed_10yi", "10亿元以上项目", "个", SIGNED_10YI, False, "signed_at_least_10yi",
+         "projects signed with a signed investment of at least 10亿元"),
+    Spec("signed_20yi", "20亿元以上项目", "个", SIGNED_20YI, False, "signed_at_least_20yi",
+         "projects signed with a signed investment of at least 20亿元"),
     Spec("started", "新开工项目", "个", STARTED, False, "started",
          "projects by construction-start date (the production day when no start is recorded)"),
     Spec("producing", "新投产项目", "个", PRODUCING, False, "producing",
          "projects by production-start date"),
-    Spec("funding", "到位资金", "亿元", FUNDING, True, None,
-         "funding entries by their date (no annual target is kept for it)"),
+    Spec("funding", "到位资金", "亿元", FUNDING, True, "funding",
+         "funding entries by their date"),
+    Spec("funding_outside", "其中省外到位资金", "亿元", FUNDING_OUTSIDE, True,
+         "funding_outside_province",
+         "funding entries by their date whose source region is another province (省外; "
+         "overseas money is not in it)"),
 )  # fmt: skip
 RATES = (
     Definition(key="started_rate", name="开工率", unit="%",
@@ -81,12 +95,12 @@ COLOUR_RULE = (
     "no target, no colour"
 )
 TARGETS_NOTE = (
-    "Targets are set per year for the city and per unit (signed projects, signed investment, "
-    "started, producing). A unit kind's target is the sum of its units' targets when every "
-    "unit of the kind has one. Parks, chains and 到位资金 have no targets."
+    "Targets are set per year for the city, each unit, each park and each county (every "
+    "indicator may have one). A unit kind's target is the sum of its units' targets when "
+    "every unit of the kind has one. Chains have no targets."
 )
 # Groupings asked of the dashboard; the city and unit kinds are sums of the units.
-GROUPINGS = ("task_force", "park", "chain")
+GROUPINGS = ("task_force", "park", "county", "chain")
 
 Figures = dict[int, tuple[int, float]]  # milestone row → (count, 万元)
 
@@ -99,7 +113,7 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
         for by in GROUPINGS
         for name, (start, end) in periods.items()
     }
-    targets = _targets(session, year)
+    targets = target_values(session, year)
     units = session.execute(select(TaskForce.id, TaskForce.name, TaskForce.kind)).all()
     parks = session.scalars(select(Park.name)).all()
     chains = session.execute(select(Chain.code, Chain.name).order_by(Chain.code)).all()
@@ -114,26 +128,29 @@ def monthly_report(session: Session, year: int, month: int) -> MonthlyReport:
             target or {}, schedule, kind,
         )  # fmt: skip
 
+    def target(kind: str | None, key) -> dict:
+        return _targeted(targets.get((kind, key), {}))
+
     unit_keys = [unit_id for unit_id, _, _ in units]
-    rows = [row("city", None, "全市", "task_force", [*unit_keys, None], targets.get(None))]
+    rows = [row("city", None, "全市", "task_force", [*unit_keys, None], target(None, None))]
     for kind in KIND_ORDER:
         members = [(i, name) for i, name, k in units if k == kind]
         ids = [i for i, _ in members]
-        kind_target = _kind_target([targets.get(i) for i in ids])
+        kind_target = _kind_target([targets.get(("task_force", i)) for i in ids])
         kind_label = label("zh", "tf_kind", kind.value)
         rows.append(row("unit_kind", kind.value, kind_label, "task_force", ids, kind_target,
                         kind.value))  # fmt: skip
         unit_rows = [
-            row("unit", i, name, "task_force", [i], targets.get(i), kind.value)
+            row("unit", i, name, "task_force", [i], target("task_force", i), kind.value)
             for i, name in members
         ]
         rows.extend(_ranked(unit_rows))
     unassigned = row("unit", None, UNASSIGNED, "task_force", [None])
     if _any(unassigned):
         rows.append(unassigned)
-    park_rows = [row("park", name, name, "park", [name]) for name in sorted(parks)]
-    park_rows.append(row("park", None, UNASSIGNED, "park", [None]))
-    rows.extend(r for r in park_rows if r.key is not None or _any(r))
+    rows.extend(_place_rows(row, "park", sorted(parks), target))
+    counties = _counties(figures)
+    rows.extend(_place_rows(row, "county", counties, target))
     rows.extend(row("chain", code, name, "chain", [code]) for code, name in chains)
     return MonthlyReport(
         year=year,
@@ -203,15 +220,29 @@ def _sum(parts: list[Figures]) -> Figures:
     return dict(total)
 
 
-def _targets(session: Session, year: int) -> dict[int | None, dict[str, float]]:
-    result = {}
-    for target in session.scalars(select(AnnualTarget).where(AnnualTarget.year == year)):
-        result[target.task_force_id] = {
-            s.key: getattr(target, s.target_field)
-            for s in INDICATORS
-            if s.target_field and getattr(target, s.target_field) is not None
-        }
-    return result
+def _targeted(values: dict[str, float]) -> dict[str, float]:
+    """A subject's targets by indicator key."""
+    return {s.key: values[s.target_field] for s in INDICATORS if s.target_field in values}
+
+
+def _counties(figures: dict) -> list[str]:
+    """The home city's counties in code order, then any other county a project names."""
+    home = [county.name for county in places.home_counties()]
+    seen = {
+        key
+        for (by, _), groups in figures.items()
+        if by == "county"
+        for key in groups
+        if key is not None
+    }
+    return home + sorted(seen - set(home))
+
+
+def _place_rows(row, section: str, names: list[str], target) -> list[Row]:
+    """A row per park or county (with its target), and the unassigned one when it counts."""
+    rows = [row(section, name, name, section, [name], target(section, name)) for name in names]
+    unassigned = row(section, None, UNASSIGNED, section, [None])
+    return rows + ([unassigned] if _any(unassigned) else [])
 
 
 def _kind_target(targets: list[dict | None]) -> dict[str, float]:
@@ -219,7 +250,7 @@ def _kind_target(targets: list[dict | None]) -> dict[str, float]:
     if not targets or any(t is None for t in targets):
         return {}
     shared = set.intersection(*(set(t) for t in targets))
-    return {key: sum(t[key] for t in targets) for key in shared}
+    return _targeted({field: sum(t[field] for t in targets) for field in shared})
 
 
 def _value(spec: Spec, figures: Figures) -> float:

@@ -35,8 +35,10 @@ class Indicator(BaseModel):
 
 
 class Row(BaseModel):
-    section: Literal["city", "unit_kind", "unit", "park", "chain"]
-    key: str | int | None = Field(description="unit id, unit kind, park name or chain code")
+    section: Literal["city", "unit_kind", "unit", "park", "county", "chain"]
+    key: str | int | None = Field(
+        description="unit id, unit kind, park name, county name or chain code"
+    )
     label: str
     unit_kind: str | None = None
     rank: int | None = Field(

@@ -13,7 +13,7 @@ from crm.reports.schemas import MonthlyReport, Row
 from crm.tabular import safe_text
 
 SUBCOLUMNS = ("本月", "累计", "目标", "完成率", "同比")
-SECTION_NAMES = {"park": "园区", "chain": "产业链"}
+SECTION_NAMES = {"park": "园区", "county": "区县", "chain": "产业链"}
 FILLS = {
     "ahead": PatternFill("solid", start_color="FFC6EFCE"),  # green
     "behind": PatternFill("solid", start_color="FFFFEB9C"),  # amber

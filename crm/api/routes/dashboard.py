@@ -27,11 +27,23 @@ def scope(
         date | None, Query(description="period start: each figure counts its own event date")
     ] = None,
     date_to: Annotated[date | None, Query(description="period end (included)")] = None,
+    include_framework: Annotated[
+        bool,
+        Query(
+            description="count framework agreements (框架协议) as 新签约 too; by default only "
+            "formal agreements count"
+        ),
+    ] = False,
 ) -> Scope:
     if date_from and date_to and date_from > date_to:
         raise Invalid(("query", "date_to"), "date_to is before date_from")
     return Scope(
-        chain=chain, task_force_id=task_force, park=park, date_from=date_from, date_to=date_to
+        chain=chain,
+        task_force_id=task_force,
+        park=park,
+        date_from=date_from,
+        date_to=date_to,
+        include_framework=include_framework,
     )
 
 
@@ -55,10 +67,10 @@ def breakdown(
     session: DbSession,
     filters: ScopeParams,
     now: RequestTime,
-    by: Literal["task_force", "unit_kind", "chain", "park", "month"] = "task_force",
+    by: Literal["task_force", "unit_kind", "chain", "park", "county", "month"] = "task_force",
 ):
-    """The funnel's figures per task force, unit kind (驻外中心/招商专班/招商组), chain, park
-    or month (each figure in the month of its own event), best first. Every lead is in one
+    """The funnel's figures per task force, unit kind (驻外中心/招商专班/招商组), chain, park,
+    county (the project's 区县; leads not yet signed are 未分配) or month (each figure in the month of its own event), best first. Every lead is in one
     group (key null: 未分配, listed last), so the groups add up to the funnel's total for the
     same filters. By task force, `subtotals` gives the same figures per unit kind. A lead's
     park is its project's park once signed, else its intended park."""
