@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crm.companies import import_columns as company_columns
 from crm.companies import importer as company_importer
 from crm.importing import ImportReport
 from crm.leads import import_rows as lead_rows
@@ -25,7 +26,7 @@ class ImportKind(StrEnum):
 
 # The headers a template carries: the very ones the importer reads and its export writes.
 TEMPLATE_HEADERS: dict[ImportKind, dict[str, str]] = {
-    ImportKind.companies: company_importer.CHINESE_HEADERS,
+    ImportKind.companies: company_columns.CHINESE_HEADERS,
     ImportKind.leads: lead_rows.CHINESE_HEADERS,
 }
 

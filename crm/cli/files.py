@@ -135,11 +135,11 @@ def print_report(report, *, partial: bool) -> None:
 @export_app.command("companies")
 def export_companies(file: Path) -> None:
     """Write every company to CSV or XLSX (by extension), Chinese headers."""
-    from crm.companies.importer import export_rows
+    from crm.companies.export import export_rows
     from crm.tabular import TableError, write_table
 
     with unit_of_work() as session:
-        headers, rows = export_rows(session)
+        headers, rows = export_rows(session.get_bind())
         try:
             write_table(file, headers, rows)
         except TableError as error:
@@ -155,7 +155,7 @@ def export_leads(
 ) -> None:
     """Write leads to CSV or XLSX (by extension), Chinese headers; reads back with import."""
     from crm.leads import service as lead_service
-    from crm.leads.importer import export_rows
+    from crm.leads.export import export_rows
     from crm.leads.models import Stage
     from crm.leads.schemas import LeadFilters
     from crm.tabular import TableError, write_table
@@ -166,7 +166,7 @@ def export_leads(
         LeadFilters(stage=Stage(stage) if stage else None, chain=chain)
     )
     with unit_of_work() as session:
-        headers, rows = export_rows(session, query)
+        headers, rows = export_rows(session.get_bind(), query)
         try:
             write_table(file, headers, rows)
         except TableError as error:

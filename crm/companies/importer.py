@@ -4,10 +4,8 @@ Duplicates merge instead of doubling: a row matches a company by credit code, el
 normalised name. A file with any bad row is refused whole unless ``partial`` is asked for.
 """
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +13,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from crm import places
 from crm.chains.models import Segment
-from crm.companies.models import Company, CompanyTag, Park, Tag
+from crm.companies.import_columns import CHINESE_HEADERS, COLUMNS, PARSERS
+from crm.companies.models import Company, CompanyTag, Park
 from crm.companies.schemas import CompanyCreate, normalise_name
 from crm.db import take_write_lock
 from crm.importing import (
@@ -26,88 +25,11 @@ from crm.importing import (
     chunks,
     count_refused,
     open_table,
-    parse_bool,
-    parse_int,
-    parse_number,
-    split_list,
-    text_or_none,
     validate_row,
 )
 from crm.tabular import Table
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "企业名称", "公司名称", "名称"),
-    "credit_code": ("credit_code", "统一社会信用代码", "信用代码"),
-    "province": ("province", "省份", "省"),
-    "city": ("city", "城市", "市"),
-    "segments": ("segments", "所属环节", "环节"),
-    "tags": ("tags", "标签"),
-    "revenue": ("revenue", "营业收入(亿元)", "营业收入", "revenue(亿元)"),
-    "employees": ("employees", "从业人数", "员工人数"),
-    "is_local": ("is_local", "是否本地"),
-    "park": ("park", "所在园区", "园区"),
-    "listing": ("listing", "上市情况", "上市板块"),
-}
-CHINESE_HEADERS = {
-    "name": "企业名称",
-    "credit_code": "统一社会信用代码",
-    "province": "省份",
-    "city": "城市",
-    "segments": "所属环节",
-    "tags": "标签",
-    "revenue": "营业收入(亿元)",
-    "employees": "从业人数",
-    "is_local": "是否本地",
-    "park": "所在园区",
-    "listing": "上市情况",
-}
-# Tag words as registers spell them, compared after ``tag_key``; a trailing 企业 is optional
-# (链主企业, 上市企业, 单项冠军企业 …). Note 专精特新"小巨人" is the national little giant, not srdi.
-TAG_WORDS: dict[str, Tag] = {
-    **{tag.value: tag for tag in Tag},
-    "龙头": Tag.leader,
-    "链主": Tag.leader,
-    "行业龙头": Tag.leader,
-    "产业链龙头": Tag.leader,
-    "专精特新": Tag.srdi,
-    "专精特新中小企业": Tag.srdi,
-    "小巨人": Tag.little_giant,
-    "专精特新小巨人": Tag.little_giant,
-    "国家级小巨人": Tag.little_giant,
-    "国家级专精特新小巨人": Tag.little_giant,
-    "单项冠军": Tag.champion,
-    "制造业单项冠军": Tag.champion,
-    "单项冠军示范": Tag.champion,
-    "制造业单项冠军示范": Tag.champion,
-    "国家级单项冠军": Tag.champion,
-    "国家级制造业单项冠军": Tag.champion,
-    "上市": Tag.listed,
-    "上市公司": Tag.listed,
-    "世界500强": Tag.fortune500,
-    "财富世界500强": Tag.fortune500,
-    "世界五百强": Tag.fortune500,
-    "500强": Tag.fortune500,
-}
-TAG_QUOTES = str.maketrans("", "", "\"'“”‘’「」『』")
-
-
-def tag_key(word: str) -> str:
-    """A tag word compared without width, case, quotes or spaces: 专精特新“小巨人” is
-    专精特新"小巨人" is 专精特新 小巨人 is 专精特新小巨人."""
-    folded = unicodedata.normalize("NFKC", word).casefold().translate(TAG_QUOTES)
-    return "".join(folded.split())
-
-
-TAG_LOOKUP: dict[str, Tag] = {tag_key(word): tag for word, tag in TAG_WORDS.items()}
-
-
-def find_tag(word: str) -> Tag | None:
-    key = tag_key(word)
-    tag = TAG_LOOKUP.get(key)
-    if tag is None and key.endswith("企业"):
-        tag = TAG_LOOKUP.get(key.removesuffix("企业"))
-    return tag
-
+__all__ = ["CHINESE_HEADERS", "import_companies", "match_company"]
 
 BATCH = 2000
 
@@ -137,7 +59,7 @@ def import_companies(
         return report
     table, columns = opened
     segments = SegmentNames(session, table, columns.get("segments"), many=True)
-    rows = _parse_rows(table, columns, report, {**_PARSERS, "segments": segments.parse})
+    rows = _parse_rows(table, columns, report, {**PARSERS, "segments": segments.parse})
     rows = _resolve_references(session, rows, segments.by_key, table, columns, report)
     count_refused(report)
     if report.errors and not partial:
@@ -146,39 +68,6 @@ def import_companies(
     report.created, report.merged = created, merged + (len(rows) - _distinct(rows))
     report.applied = bool(rows)
     return report
-
-
-def export_rows(session: Session) -> tuple[list[str], Iterable[list[Any]]]:
-    """Every company as rows under Chinese headers; reads back through ``import_companies``."""
-    headers = list(CHINESE_HEADERS.values())
-
-    def rows():
-        query = (
-            select(Company)
-            .options(
-                selectinload(Company.park),
-                selectinload(Company.segments).selectinload(Segment.chain),
-                selectinload(Company.tag_rows),
-            )
-            .order_by(Company.id)
-            .execution_options(yield_per=1000)
-        )
-        for company in session.scalars(query):
-            yield [
-                company.name,
-                company.credit_code,
-                company.province,
-                company.city,
-                ";".join(f"{s.chain.code}:{s.code}" for s in company.segments),
-                ";".join(tag.value for tag in company.tags),
-                company.revenue,
-                company.employees,
-                "是" if company.is_local else "否",
-                company.park.name if company.park else None,
-                company.listing,
-            ]
-
-    return headers, rows()
 
 
 def _parse_rows(
@@ -193,32 +82,6 @@ def _parse_rows(
             parsed.append(CompanyRow(row=number, data=data))
         report.errors.extend(errors)
     return parsed
-
-
-def _parse_tags(value: Any) -> list[str]:
-    tags = []
-    for word in split_list(value):
-        tag = find_tag(word)
-        if tag is None:
-            raise ValueError(f"unknown tag '{word}'")
-        if tag.value not in tags:
-            tags.append(tag.value)
-    return tags
-
-
-_PARSERS = {
-    "name": text_or_none,
-    "credit_code": text_or_none,
-    "province": text_or_none,
-    "city": text_or_none,
-    "segments": split_list,  # replaced per file by ``SegmentNames.parse``
-    "tags": _parse_tags,
-    "revenue": parse_number,
-    "employees": parse_int,
-    "is_local": parse_bool,
-    "park": text_or_none,
-    "listing": text_or_none,
-}
 
 
 def _resolve_references(

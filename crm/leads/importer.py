@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -34,12 +34,9 @@ from crm.importing import (
 )
 from crm.leads import service as lead_service
 from crm.leads.import_rows import (
-    CHINESE_HEADERS,
     COLUMNS,
     IMPORTABLE,
     REQUIRED,
-    SOURCE_NAMES,
-    STAGE_NAMES,
     LeadRow,
     parse_rows,
     stage_refusal,
@@ -121,49 +118,6 @@ def _plan_and_write(
     report.merged = len(rows) - report.created
     report.applied = bool(plans)
     return report
-
-
-def export_rows(session: Session, query: Select) -> tuple[list[str], Iterable[list[Any]]]:
-    """The leads a query selects as rows under Chinese headers; reads back through
-    ``import_leads``: into another database, the leads before signing (later stages are not
-    imported); into the same one, every row merges into the lead it came from."""
-
-    def rows():
-        loaded = (
-            query.options(
-                selectinload(Lead.company),
-                selectinload(Lead.segment).selectinload(Segment.chain),
-                selectinload(Lead.task_force),
-                selectinload(Lead.owner),
-                selectinload(Lead.park),
-            )
-            .order_by(Lead.id)
-            .execution_options(yield_per=1000)
-        )
-        for lead in session.scalars(loaded):
-            yield [
-                lead.company.name,
-                lead.company.credit_code,
-                lead.company.city,
-                f"{lead.segment.chain.code}:{lead.segment.code}",
-                lead.task_force.name if lead.task_force else None,
-                lead.owner.username if lead.owner else None,
-                lead.priority.value,
-                SOURCE_NAMES[lead.source],
-                _number(lead.expected_investment),
-                lead.expected_jobs,
-                lead.next_follow_up,
-                STAGE_NAMES[lead.stage],
-                lead.notes,
-                lead.park.name if lead.park else None,
-            ]
-
-    return list(CHINESE_HEADERS.values()), rows()
-
-
-def _number(value: float | None) -> float | int | None:
-    """50000 rather than 50000.0 in a CSV cell."""
-    return int(value) if value is not None and value.is_integer() else value
 
 
 def _resolve_references(
