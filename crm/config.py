@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     sla_hours: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_SLA_HOURS)
     )
+    # Background imports: a file larger than this (bytes) uploaded to the import API or page
+    # runs as a job with progress. The worker runs inside ``crm serve``/``crm demo`` unless
+    # CRM_JOBS_IN_PROCESS=false (then ``crm worker`` runs them; PostgreSQL only).
+    import_background_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    jobs_in_process: bool = True
 
 
 @lru_cache

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm.companies import import_columns as company_columns
 from crm.companies import importer as company_importer
-from crm.importing import ImportReport
+from crm.importing import ImportReport, Progress
 from crm.leads import import_rows as lead_rows
 from crm.leads import importer as lead_importer
 from crm.tabular import TableError, read_table, table_bytes
@@ -41,9 +41,15 @@ def run_import(
     ignore: Iterable[str] = (),
     sheet: str | None = None,
     by: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import the file for real: all of it (refused whole if a row is bad) or its good rows."""
-    options: dict[str, Any] = {"partial": partial, "ignore": list(ignore), "sheet": sheet}
+    options: dict[str, Any] = {
+        "partial": partial,
+        "ignore": list(ignore),
+        "sheet": sheet,
+        "progress": progress,
+    }
     if kind == ImportKind.leads:
         return lead_importer.import_leads(session, content, filename, by=by, **options)
     return company_importer.import_companies(session, content, filename, **options)

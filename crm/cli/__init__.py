@@ -14,7 +14,7 @@ from crm.auth import service as auth_service
 from crm.auth.models import Role
 from crm.auth.schemas import UserCreate
 from crm.cli.common import acting, fail, progress_bar, report_errors, unit_of_work
-from crm.cli.files import export_app, import_app, report_app
+from crm.cli.files import export_app, import_app, report_app, worker
 from crm.config import get_settings
 from crm.db import make_engine, make_sessionmaker, transaction
 from crm.errors import DomainError
@@ -27,6 +27,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(report_app, name="report")
+app.command()(worker)
 
 
 @app.command()

@@ -80,7 +80,9 @@ def import_leads(
         return report
     table, columns = opened
     header = {name: table.headers[index] for name, index in columns.items()}
-    segments = SegmentNames(session, table, columns.get("segment"), many=False)
+    segments = SegmentNames(session, many=False)
+    index = columns["segment"]
+    segments.look_up(cells[index] for _, cells in table.rows if index < len(cells))
     rows = parse_rows(table, columns, header, report, segments.parse)
     rows = _resolve_references(session, rows, segments.by_key, header, report)
     # As for companies (``crm.companies.importer._write``): an import running at the same
