@@ -16,7 +16,7 @@ from crm.companies import importer as company_importer
 from crm.importing import ImportReport, Progress
 from crm.leads import import_rows as lead_rows
 from crm.leads import importer as lead_importer
-from crm.tabular import TableError, read_table, table_bytes
+from crm.tabular import TableError, stream_table, table_bytes
 
 
 class ImportKind(StrEnum):
@@ -105,13 +105,13 @@ def refused_rows(
         text = f"{error.column}: {error.message}" if error.column else error.message
         messages.setdefault(error.row, []).append(text)
     try:
-        table = read_table(content, filename, sheet)
+        table = stream_table(content, filename, sheet)
+        width = len(table.headers)
+        rows = [
+            [*cells[:width], *[None] * (width - len(cells)), "; ".join(messages[number])]
+            for number, cells in table.rows
+            if number in messages
+        ]
     except TableError:
         return [error_header], [["; ".join(texts)] for texts in messages.values()]
-    width = len(table.headers)
-    rows = [
-        [*cells[:width], *[None] * (width - len(cells)), "; ".join(messages[number])]
-        for number, cells in table.rows
-        if number in messages
-    ]
     return [*table.headers, error_header], rows
