@@ -9,6 +9,7 @@ stored values, segments and tags are united).
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
@@ -35,6 +36,12 @@ STORED = (
     "park_id",
 )
 WRITTEN = (*FIELDS, "city_code", "is_local", "park_id")
+
+
+# A register names few places, each many times: look each spelling up once per process.
+city_place = lru_cache(maxsize=4096)(places.city)
+city_name = lru_cache(maxsize=4096)(places.city_name)
+province_name = lru_cache(maxsize=1024)(places.province_name)
 
 
 @dataclass
@@ -123,7 +130,7 @@ def _new_target(name: str) -> Target:
 def _fill(target: Target, row: CompanyRow, *, new: bool) -> None:
     """Copy what the row says onto the target, noting whether anything changed."""
     data, values = row.data, target.values
-    stored_as = {"province": places.province_name, "city": places.city_name}
+    stored_as = {"province": province_name, "city": city_name}
     for name in FIELDS:
         value = getattr(data, name)
         if name in stored_as:  # 深圳 is the 深圳市 already stored: no change
@@ -192,7 +199,7 @@ def _insert(session: Session, targets: list[Target]) -> None:
     rows = []
     for target in targets:
         values = target.values
-        place = places.city(values["city"])
+        place = city_place(values["city"])
         values["city_code"] = place.code if place else None
         rows.append(
             {
@@ -217,7 +224,7 @@ def _update(session: Session, targets: list[Target]) -> None:
     now = utcnow()
     params = []
     for target in targets:
-        place = places.city(target.values["city"])
+        place = city_place(target.values["city"])
         target.values["city_code"] = place.code if place else None
         params.append({"target_id": target.id, **{f"new_{n}": target.values[n] for n in WRITTEN}})
     statement = (
