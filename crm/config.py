@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     lead_specialist_investment: float = Field(default=10000, ge=0)
     # A working day ends (a ticket falls due) at this local time of the server, e.g. "17:30".
     workday_ends_at: time = time(18, 0)
+    # Background imports: a file larger than this (bytes) uploaded to the import API or page
+    # runs as a job with progress. The worker runs inside ``crm serve``/``crm demo`` unless
+    # CRM_JOBS_IN_PROCESS=false (then ``crm worker`` runs them; PostgreSQL only).
+    import_background_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    jobs_in_process: bool = True
 
 
 @lru_cache

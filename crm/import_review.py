@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crm.companies import import_columns as company_columns
 from crm.companies import importer as company_importer
-from crm.importing import ImportReport
+from crm.importing import ImportReport, Progress
 from crm.leads import import_rows as lead_rows
 from crm.leads import importer as lead_importer
-from crm.tabular import TableError, read_table, table_bytes
+from crm.tabular import TableError, stream_table, table_bytes
 
 
 class ImportKind(StrEnum):
@@ -25,7 +26,7 @@ class ImportKind(StrEnum):
 
 # The headers a template carries: the very ones the importer reads and its export writes.
 TEMPLATE_HEADERS: dict[ImportKind, dict[str, str]] = {
-    ImportKind.companies: company_importer.CHINESE_HEADERS,
+    ImportKind.companies: company_columns.CHINESE_HEADERS,
     ImportKind.leads: lead_rows.CHINESE_HEADERS,
 }
 
@@ -40,9 +41,15 @@ def run_import(
     ignore: Iterable[str] = (),
     sheet: str | None = None,
     by: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import the file for real: all of it (refused whole if a row is bad) or its good rows."""
-    options: dict[str, Any] = {"partial": partial, "ignore": list(ignore), "sheet": sheet}
+    options: dict[str, Any] = {
+        "partial": partial,
+        "ignore": list(ignore),
+        "sheet": sheet,
+        "progress": progress,
+    }
     if kind == ImportKind.leads:
         return lead_importer.import_leads(session, content, filename, by=by, **options)
     return company_importer.import_companies(session, content, filename, **options)
@@ -98,13 +105,13 @@ def refused_rows(
         text = f"{error.column}: {error.message}" if error.column else error.message
         messages.setdefault(error.row, []).append(text)
     try:
-        table = read_table(content, filename, sheet)
+        table = stream_table(content, filename, sheet)
+        width = len(table.headers)
+        rows = [
+            [*cells[:width], *[None] * (width - len(cells)), "; ".join(messages[number])]
+            for number, cells in table.rows
+            if number in messages
+        ]
     except TableError:
         return [error_header], [["; ".join(texts)] for texts in messages.values()]
-    width = len(table.headers)
-    rows = [
-        [*cells[:width], *[None] * (width - len(cells)), "; ".join(messages[number])]
-        for number, cells in table.rows
-        if number in messages
-    ]
     return [*table.headers, error_header], rows

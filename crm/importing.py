@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm.chains import service as chain_service
 from crm.chains.models import Segment
 from crm.errors import DomainError
-from crm.tabular import Table, TableError, read_table
+from crm.tabular import StreamedTable, TableError, stream_table
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
 CellParser = Callable[[Any], Any]  # a cell to a value (None: blank); ValueError when bad
@@ -207,23 +207,25 @@ def open_table(
     *,
     ignore: Iterable[str] = (),
     sheet: str | None = None,
-) -> tuple[Table, dict[str, int]] | None:
-    """Read the file and find its columns; on failure, say why in the report and give None.
+) -> tuple[StreamedTable, dict[str, int]] | None:
+    """Read the file's header and find its columns, then read its rows once through (not
+    keeping them) to count them and check them against the limits; on failure, say why in
+    the report and give None.
 
     Every column must be one we know or one the user chose to ignore: a misspelled header
     would otherwise drop that column's data from every row without a word.
     """
     try:
-        table = read_table(content, filename, sheet)
+        table = stream_table(content, filename, sheet)
+        columns = map_headers(table.headers, aliases)
+        unnamed = _scan(table, columns, {header_key(name) for name in ignore}, report)
     except TableError as error:
         report.errors.append(RowError(row=1, column=None, message=str(error)))
         report.file_refused = True
         return None
     report.sheet = table.sheet
-    report.rows = len(table.rows)
-    columns = map_headers(table.headers, aliases)
     report.columns = [table.headers[index] for index in sorted(columns.values())]
-    _check_other_columns(table, columns, aliases, {header_key(name) for name in ignore}, report)
+    _check_other_columns(table, columns, aliases, unnamed, {header_key(n) for n in ignore}, report)
     for name in required:
         if name not in columns:
             message = f"no {name} column ({' / '.join(aliases[name][:3])})"
@@ -234,10 +236,32 @@ def open_table(
     return table, columns
 
 
+def _scan(
+    table: StreamedTable, columns: dict[str, int], ignore: set[str], report: ImportReport
+) -> set[int]:
+    """Count the rows; the unnamed, unread columns that hold data somewhere."""
+    read = set(columns.values())
+    blank = [
+        index
+        for index, header in enumerate(table.headers)
+        if not header and index not in read and header_key(header) not in ignore
+    ]
+    holding: set[int] = set()
+    count = 0
+    for _, cells in table.rows:
+        count += 1
+        for index in blank:
+            if index not in holding and index < len(cells) and cells[index] not in (None, ""):
+                holding.add(index)
+    report.rows = count
+    return holding
+
+
 def _check_other_columns(
-    table: Table,
+    table: StreamedTable,
     columns: dict[str, int],
     aliases: dict[str, tuple[str, ...]],
+    unnamed_with_data: set[int],
     ignore: set[str],
     report: ImportReport,
 ) -> None:
@@ -251,9 +275,7 @@ def _check_other_columns(
         if header_key(header) in ignore:
             report.ignored.append(header)
         elif not header:
-            if any(
-                index < len(cells) and cells[index] not in (None, "") for _, cells in table.rows
-            ):
+            if index in unnamed_with_data:
                 message = f"column {index + 1} has no header but holds data: name it or delete it"
                 report.errors.append(RowError(row=1, column=None, message=message))
         elif header_key(header) in by_key:
@@ -277,18 +299,30 @@ def _unknown(header: str, known: list[str]) -> str:
 
 
 class SegmentNames:
-    """A file's segment cells looked up in one go (codes or Chinese names, see
-    ``chain_service.find_segments``): each part of a cell becomes its ``chain:segment`` code,
-    or a ``ValueError`` saying why it cannot."""
+    """A file's segment cells looked up a batch of rows at a time (codes or Chinese names,
+    see ``chain_service.find_segments``): each part of a cell becomes its ``chain:segment``
+    code, or a ``ValueError`` saying why it cannot. What was looked up is kept for later
+    batches (a file names few distinct segments)."""
 
-    def __init__(self, session: Session, table: Table, index: int | None, *, many: bool):
+    def __init__(self, session: Session, *, many: bool):
+        self.session = session
         self.many = many
+        self.found: dict[str, Segment] = {}
+        self.problems: dict[str, str] = {}
+        self.by_key: dict[str, Segment] = {}
+
+    def look_up(self, cells: Iterable[Any]) -> None:
+        """Look up the parts of these cells not met before, in one go."""
         parts: set[str] = set()
-        if index is not None:
-            for _, cells in table.rows:
-                parts.update(self._parts(cells[index] if index < len(cells) else None))
-        self.found, self.problems = chain_service.find_segments(session, parts)
-        self.by_key = {self.key(segment): segment for segment in self.found.values()}
+        for cell in cells:
+            parts.update(self._parts(cell))
+        new = parts - self.found.keys() - self.problems.keys()
+        if not new:
+            return
+        found, problems = chain_service.find_segments(self.session, new)
+        self.found.update(found)
+        self.problems.update(problems)
+        self.by_key.update({self.key(segment): segment for segment in found.values()})
 
     @staticmethod
     def key(segment: Segment) -> str:

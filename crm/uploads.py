@@ -36,6 +36,7 @@ class StagedUpload:
     sheet: str | None = None
     ignore: list[str] = field(default_factory=list)
     result: dict[str, Any] | None = None  # the report of the confirmed import
+    job_id: int | None = None  # the confirmed import, when it runs in the background
 
 
 def stage(

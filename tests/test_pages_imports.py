@@ -216,3 +216,40 @@ def test_an_unreadable_file_is_refused_whole_in_chinese(office, staff):
     assert 'name="mode"' not in page.text  # nothing to confirm
     url = review_url(upload(office, b"a,b\n1,2\n", name="企业.xls"))
     assert "请另存为 .xlsx 或 .csv" in office.get(url).text
+
+
+def test_a_large_file_is_imported_in_the_background_with_progress_then_the_result(
+    app, office, staff
+):
+    app.state.settings.import_background_bytes = 100  # every file here is "large"
+    rows = [row(f"后台第{n}科技有限公司", serial=10 + n) for n in range(1, 6)]
+    url = review_url(upload(office, workbook(rows)))
+    assert "确认导入全部 5 行" in office.get(url).text  # the dry run is as before
+    confirmed = office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN)
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == url
+    waiting = office.get(url)
+    assert waiting.status_code == 200
+    # the job may be waiting, running or (a thread on SQLite) already done
+    assert "后台导入" in waiting.text or "导入已完成" in waiting.text
+    if "后台导入" in waiting.text:
+        assert f'hx-get="{url}/progress"' in waiting.text and "every 2s" in waiting.text
+    app.state.jobs.work_until_idle()
+    polled = office.get(f"{url}/progress", headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and polled.headers["hx-redirect"] == url
+    result = office.get(url)
+    assert "导入已完成" in result.text
+    figures = re.findall(r'<div class="value">(\d+)</div>', result.text)
+    assert figures == ["5", "5", "0", "0"]  # rows, created, merged, refused
+    assert company_names(staff) == {r[0] for r in rows}
+    again = office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN)
+    assert again.status_code == 409  # no second import of the same file
+
+
+def test_someone_elses_background_import_is_not_shown(app, office, browser_login):
+    app.state.settings.import_background_bytes = 100
+    url = review_url(upload(office, workbook([row("后台科技有限公司")])))
+    office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN)
+    other = browser_login("staff", "staff-other")
+    assert other.get(url).status_code == 404
+    assert other.get(f"{url}/progress").status_code == 404
+    app.state.jobs.work_until_idle()

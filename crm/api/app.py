@@ -34,6 +34,7 @@ from crm.api.static import install_static
 from crm.clock import system_clock
 from crm.config import Settings, get_settings
 from crm.db import make_engine, make_sessionmaker
+from crm.jobs.runners import job_worker, make_runner
 from crm.pages import install_pages
 
 # (router, resource the policy guards it as). A router not listed here is not served.
@@ -53,6 +54,7 @@ PROTECTED_ROUTERS = [
     (escalations.router, "escalations"),
     (workdays.router, "workdays"),
     (imports.router, "imports"),
+    (imports.jobs_router, "imports"),
     (dashboard.router, "dashboard"),
     (dashboard.targets_router, "targets"),
     (reports.router, "dashboard"),
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
     app = FastAPI(
+        lifespan=job_worker,
         title="招商图谱 CRM",
         summary="Investment-promotion CRM with industry-chain maps",
         version="0.1.0",
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.secret_key = settings.secret_key
     app.state.clock = system_clock  # tests replace it to freeze time
+    app.state.jobs = make_runner(engine, app.state.sessionmaker)
     install_error_handlers(app)
     install_error_docs(app)
     install_static(app)

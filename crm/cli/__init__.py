@@ -15,7 +15,7 @@ from crm.auth.models import Role
 from crm.auth.schemas import UserCreate
 from crm.cli.common import acting, fail, progress_bar, report_errors, unit_of_work
 from crm.cli.escalations import escalations_app, tickets_app
-from crm.cli.files import export_app, import_app, report_app
+from crm.cli.files import export_app, import_app, report_app, worker
 from crm.cli.land import factory_app, land_app
 from crm.cli.parks import import_parks, park_app
 from crm.config import get_settings
@@ -36,6 +36,7 @@ app.add_typer(park_app, name="park")
 import_app.command("parks")(import_parks)
 app.add_typer(escalations_app, name="escalations")
 app.add_typer(tickets_app, name="tickets")
+app.command()(worker)
 
 
 @app.command()

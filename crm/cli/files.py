@@ -11,6 +11,8 @@ from pydantic import ValidationError
 from crm.chains import service as chain_service
 from crm.chains.schemas import ChainFile
 from crm.cli.common import fail, progress_bar, report_errors, unit_of_work
+from crm.config import get_settings
+from crm.db import make_engine, make_sessionmaker
 from crm.errors import DomainError
 
 import_app = typer.Typer(help="Import chain maps and registers.")
@@ -154,11 +156,11 @@ def print_report(report, *, partial: bool) -> None:
 @export_app.command("companies")
 def export_companies(file: Path) -> None:
     """Write every company to CSV or XLSX (by extension), Chinese headers."""
-    from crm.companies.importer import export_rows
+    from crm.companies.export import export_rows
     from crm.tabular import TableError, write_table
 
     with unit_of_work() as session:
-        headers, rows = export_rows(session)
+        headers, rows = export_rows(session.get_bind())
         try:
             write_table(file, headers, rows)
         except TableError as error:
@@ -174,7 +176,7 @@ def export_leads(
 ) -> None:
     """Write leads to CSV or XLSX (by extension), Chinese headers; reads back with import."""
     from crm.leads import service as lead_service
-    from crm.leads.importer import export_rows
+    from crm.leads.export import export_rows
     from crm.leads.models import Stage
     from crm.leads.schemas import LeadFilters
     from crm.tabular import TableError, write_table
@@ -185,7 +187,7 @@ def export_leads(
         LeadFilters(stage=Stage(stage) if stage else None, chain=chain)
     )
     with unit_of_work() as session:
-        headers, rows = export_rows(session, query)
+        headers, rows = export_rows(session.get_bind(), query)
         try:
             write_table(file, headers, rows)
         except TableError as error:
@@ -224,3 +226,23 @@ def report_monthly(
             report_errors(error)
     file.write_bytes(workbook_bytes(report))
     typer.echo(f"wrote {report.title} to {file}")
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="work the jobs waiting now, then stop")
+    ] = False,
+) -> None:
+    """Run background imports (PostgreSQL): for servers started with CRM_JOBS_IN_PROCESS=false."""
+    from crm.jobs.runners import ProcrastinateRunner
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    if engine.dialect.name != "postgresql":
+        fail("on SQLite, background imports run inside `crm serve`; no worker is needed")
+    runner = ProcrastinateRunner(make_sessionmaker(engine), settings.database_url)
+    typer.echo("working background imports" + ("" if once else " (Ctrl+C to stop)"), err=True)
+    if once:
+        runner.work_until_idle()
+    else:
+        runner.run_forever()

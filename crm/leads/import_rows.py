@@ -27,7 +27,7 @@ from crm.importing import (
 )
 from crm.leads.models import PIPELINE, RANK, Priority, Source, Stage
 from crm.leads.schemas import SegmentKey
-from crm.tabular import Table
+from crm.tabular import StreamedTable
 from crm.taskforces.models import TaskForce
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -164,7 +164,7 @@ _PARSERS = {
 
 
 def parse_rows(
-    table: Table,
+    table: StreamedTable,
     columns: dict[str, int],
     header: dict[str, str],
     report: ImportReport,

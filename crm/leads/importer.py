@@ -10,18 +10,16 @@ unless ``partial`` is asked for. The file's columns: ``import_rows``.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from crm.auth.models import User
 from crm.chains.models import Segment
-from crm.companies.importer import WRITE_ATTEMPTS, match_company
+from crm.companies.importer import WRITE_ATTEMPTS
 from crm.companies.models import Company, Park
-from crm.companies.schemas import normalise_name
 from crm.db import take_write_lock
 from crm.importing import (
     ImportReport,
@@ -33,32 +31,18 @@ from crm.importing import (
     open_table,
 )
 from crm.leads import service as lead_service
+from crm.leads.import_plan import FILLED, LeadPlan, plan_leads
 from crm.leads.import_rows import (
-    CHINESE_HEADERS,
     COLUMNS,
-    IMPORTABLE,
     REQUIRED,
-    SOURCE_NAMES,
-    STAGE_NAMES,
     LeadRow,
     parse_rows,
-    stage_refusal,
 )
 from crm.leads.models import HALTED, RANK, Lead, Priority, Source, Stage
 from crm.taskforces.models import TaskForce
 
 IMPORT_NOTE = "导入"
 BATCH = 1000
-
-
-@dataclass
-class LeadPlan:
-    """The rows of a file that end in one lead: a lead already stored, or a new one."""
-
-    company: Company
-    segment: Segment
-    rows: list[LeadRow] = field(default_factory=list)
-    lead: Lead | None = None
 
 
 def import_leads(
@@ -83,7 +67,9 @@ def import_leads(
         return report
     table, columns = opened
     header = {name: table.headers[index] for name, index in columns.items()}
-    segments = SegmentNames(session, table, columns.get("segment"), many=False)
+    segments = SegmentNames(session, many=False)
+    index = columns["segment"]
+    segments.look_up(cells[index] for _, cells in table.rows if index < len(cells))
     rows = parse_rows(table, columns, header, report, segments.parse)
     rows = _resolve_references(session, rows, segments.by_key, header, report)
     # As for companies (``crm.companies.importer._write``): an import running at the same
@@ -113,7 +99,7 @@ def _plan_and_write(
     by: str | None,
     progress: Progress | None,
 ) -> ImportReport:
-    plans, rows = _plan(session, rows, header, report)
+    plans, rows = plan_leads(session, rows, header, report)
     count_refused(report)
     if report.errors and not partial:
         return report
@@ -121,49 +107,6 @@ def _plan_and_write(
     report.merged = len(rows) - report.created
     report.applied = bool(plans)
     return report
-
-
-def export_rows(session: Session, query: Select) -> tuple[list[str], Iterable[list[Any]]]:
-    """The leads a query selects as rows under Chinese headers; reads back through
-    ``import_leads``: into another database, the leads before signing (later stages are not
-    imported); into the same one, every row merges into the lead it came from."""
-
-    def rows():
-        loaded = (
-            query.options(
-                selectinload(Lead.company),
-                selectinload(Lead.segment).selectinload(Segment.chain),
-                selectinload(Lead.task_force),
-                selectinload(Lead.owner),
-                selectinload(Lead.park),
-            )
-            .order_by(Lead.id)
-            .execution_options(yield_per=1000)
-        )
-        for lead in session.scalars(loaded):
-            yield [
-                lead.company.name,
-                lead.company.credit_code,
-                lead.company.city,
-                f"{lead.segment.chain.code}:{lead.segment.code}",
-                lead.task_force.name if lead.task_force else None,
-                lead.owner.username if lead.owner else None,
-                lead.priority.value,
-                SOURCE_NAMES[lead.source],
-                _number(lead.expected_investment),
-                lead.expected_jobs,
-                lead.next_follow_up,
-                STAGE_NAMES[lead.stage],
-                lead.notes,
-                lead.park.name if lead.park else None,
-            ]
-
-    return list(CHINESE_HEADERS.values()), rows()
-
-
-def _number(value: float | None) -> float | int | None:
-    """50000 rather than 50000.0 in a CSV cell."""
-    return int(value) if value is not None and value.is_integer() else value
 
 
 def _resolve_references(
@@ -212,124 +155,6 @@ def _by_name(session: Session, model: type, column, names: set[str | None]) -> d
         for record in session.scalars(select(model).where(column.in_(chunk))):
             found[getattr(record, column.key)] = record
     return found
-
-
-# --- planning and writing ---------------------------------------------------------------------
-
-
-def _plan(
-    session: Session, rows: list[LeadRow], header: dict[str, str], report: ImportReport
-) -> tuple[list[LeadPlan], list[LeadRow]]:
-    """Match each row to the lead it updates, or to a new one; the plans and the good rows.
-
-    A row whose stage is a stored lead's current stage (same company and segment) updates
-    that lead, the most recent one if several are (one the row already describes first):
-    so an export reads back into its own database, lost, paused and signed leads included.
-    Any other row follows the open lead of its company and segment, or starts a new lead;
-    it may only name a stage before signing. Rows ending in the same lead become one plan.
-    """
-    _attach_companies(session, rows)
-    stored = _stored_leads(session, rows)
-    plans: dict[tuple, LeadPlan] = {}
-    good = []
-    for row in rows:
-        leads = stored.get((row.company.id, row.segment.id), []) if row.company.id else []
-        stage = row.data.stage
-        at_stage = [lead for lead in leads if lead.stage == stage]
-        if at_stage:
-            lead = max(at_stage, key=lambda lead: (_describes(row, lead), lead.id))
-        elif stage is not None and stage not in IMPORTABLE:
-            column = header.get("stage")
-            report.errors.append(RowError(row=row.row, column=column, message=stage_refusal(stage)))
-            continue
-        else:
-            lead = _open_lead(leads)
-        key = ("lead", lead.id) if lead else ("new", row.company, row.segment.id)
-        if key not in plans:
-            plans[key] = LeadPlan(company=row.company, segment=row.segment, lead=lead)
-        plans[key].rows.append(row)
-        good.append(row)
-    return list(plans.values()), good
-
-
-def _describes(row: LeadRow, lead: Lead) -> bool:
-    """Whether the lead already holds every value the row gives (an unedited export row)."""
-    given = row.data.model_dump(exclude_unset=True, include=set(_FILLED))
-    if any(getattr(lead, name) != value for name, value in given.items()):
-        return False
-    if row.task_force is not None and lead.task_force_id != row.task_force.id:
-        return False
-    if row.park is not None and lead.park_id != row.park.id:
-        return False
-    return row.owner is None or lead.owner_id == row.owner.id
-
-
-def _attach_companies(session: Session, rows: list[LeadRow]) -> None:
-    """Find each row's company (credit code, else normalised name) or make a new one.
-
-    New companies are not added yet; rows naming the same new company share one object.
-    """
-    by_code, by_name = _stored_companies(session, rows)
-    for row in rows:
-        data = row.data
-        company = match_company(data.company, data.credit_code, by_code, by_name)
-        if company is None:
-            company = Company(
-                name=data.company,
-                name_key=normalise_name(data.company),
-                credit_code=data.credit_code,
-                city=data.city,
-                is_local=False,
-            )
-        if data.credit_code:
-            by_code.setdefault(data.credit_code, company)
-        by_name.setdefault(company.name_key, company)
-        row.company = company
-
-
-def _stored_companies(
-    session: Session, rows: list[LeadRow]
-) -> tuple[dict[str, Company], dict[str, Company]]:
-    codes = sorted({row.data.credit_code for row in rows if row.data.credit_code})
-    names = sorted({normalise_name(row.data.company) for row in rows})
-    by_code: dict[str, Company] = {}
-    by_name: dict[str, Company] = {}
-    for chunk in chunks(codes):
-        for company in session.scalars(select(Company).where(Company.credit_code.in_(chunk))):
-            by_code[company.credit_code] = company
-    for chunk in chunks(names):
-        query = select(Company).where(Company.name_key.in_(chunk)).order_by(Company.id)
-        for company in session.scalars(query):
-            by_name.setdefault(company.name_key, company)
-    return by_code, by_name
-
-
-def _stored_leads(session: Session, rows: list[LeadRow]) -> dict[tuple[int, int], list[Lead]]:
-    """``{(company id, segment id): [lead, …]}``, every stage, for the rows' stored companies."""
-    company_ids = sorted({row.company.id for row in rows if row.company.id is not None})
-    segment_ids = {row.segment.id for row in rows}
-    found: dict[tuple[int, int], list[Lead]] = {}
-    for chunk in chunks(company_ids):
-        query = (
-            select(Lead)
-            .where(Lead.company_id.in_(chunk), Lead.segment_id.in_(segment_ids))
-            .options(selectinload(Lead.history))
-            .order_by(Lead.id)
-        )
-        for lead in session.scalars(query):
-            found.setdefault((lead.company_id, lead.segment_id), []).append(lead)
-    return found
-
-
-def _open_lead(leads: list[Lead]) -> Lead | None:
-    """The lead a row without a stage match updates: one still open (not lost, not
-    producing); a lead in the pipeline wins over a paused one, then the newest."""
-    candidates = [lead for lead in leads if lead.stage not in (Stage.lost, Stage.producing)]
-    return max(candidates, key=_preference, default=None)
-
-
-def _preference(lead: Lead) -> tuple[bool, int]:
-    return (lead.stage != Stage.paused, lead.id)
 
 
 def _write(
@@ -398,19 +223,9 @@ def _combined(rows: list[LeadRow]) -> dict[str, Any]:
     return values
 
 
-_FILLED = (
-    "priority",
-    "source",
-    "expected_investment",
-    "expected_jobs",
-    "next_follow_up",
-    "notes",
-)
-
-
 def _fill(lead: Lead, values: dict[str, Any]) -> None:
     """Set what the file gives; blank cells keep what the lead has."""
-    for name in _FILLED:
+    for name in FILLED:
         if name in values and getattr(lead, name) != values[name]:
             setattr(lead, name, values[name])
     task_force, owner = values.get("task_force"), values.get("owner")

@@ -23,6 +23,9 @@ from crm.errors import NotPermitted
 from crm.i18n import translate
 from crm.import_review import ImportKind, dry_run, refused_rows, run_import, template_file
 from crm.importing import ImportReport
+from crm.jobs import service as job_service
+from crm.jobs.models import JobStatus
+from crm.jobs.schemas import ImportJobPublic
 from crm.pages.deps import PageUser
 from crm.pages.forms import FormRejected, see_other
 from crm.pages.import_messages import say
@@ -116,6 +119,8 @@ def template(user: Importer, kind: ImportKind):
 @router.get("/imports/{token}")
 def review(request: Request, session: DbSession, user: Importer, now: RequestTime, token: Token):
     staged = _load(request, token, user, now)
+    if staged.result is None and staged.job_id is not None:
+        return _job_page(request, session, staged, user)
     if staged.result is not None:
         report = ImportReport.model_validate(staged.result)
         return render(request, "imports/result.html", _context(staged, report))
@@ -149,11 +154,14 @@ def confirm(
     directory = upload_directory(request)
     staged = _load(request, token, user, now)
     uploads.claim(directory, staged)
+    content = uploads.content(directory, staged)
+    if len(content) > request.app.state.settings.import_background_bytes:
+        return _in_background(request, session, user, staged, content, partial=mode == "good")
     try:
         report = run_import(
             session,
             ImportKind(staged.kind),
-            uploads.content(directory, staged),
+            content,
             staged.filename,
             partial=mode == "good",
             ignore=staged.ignore,
@@ -188,6 +196,9 @@ def refused_file(
     staged = _load(request, token, user, now)
     if staged.result is not None:
         report = ImportReport.model_validate(staged.result)
+    elif staged.job_id is not None:
+        report = job_service.get_for(session, staged.job_id, user).report
+        report = ImportReport.model_validate(report or {})
     else:
         report = _dry_run(request, session, staged, user)
     lang = getattr(request.state, "lang", "zh")
@@ -203,6 +214,58 @@ def refused_file(
     media = XLSX_MEDIA_TYPE if file_format == "xlsx" else CSV_MEDIA_TYPE
     name = f"{Path(staged.filename).stem}-refused.{file_format}"
     return _download(table_bytes(file_format, headers, rows), media, name)
+
+
+@router.get("/imports/{token}/progress")
+def job_progress(
+    request: Request, session: DbSession, user: Importer, now: RequestTime, token: Token
+):
+    """The progress of a background import, polled by its page; once it has finished, the
+    page is sent to its result."""
+    staged = _load(request, token, user, now)
+    job = _job(request, session, staged, user)
+    if job.status in (JobStatus.done, JobStatus.failed):
+        return Response(status_code=200, headers={"HX-Redirect": f"/imports/{token}"})
+    return render(request, "imports/_progress.html", {"upload": staged, "job": job})
+
+
+def _in_background(request: Request, session, user: User, staged, content: bytes, *, partial: bool):
+    """Hand a large file to the job runner; its page shows the progress, then the result."""
+    job = job_service.submit(
+        session,
+        kind=ImportKind(staged.kind),
+        content=content,
+        filename=staged.filename,
+        owner=user.username,
+        partial=partial,
+        ignore=staged.ignore,
+        sheet=staged.sheet,
+    )
+    session.commit()  # before the worker looks for it
+    request.app.state.jobs.submit(job.id)
+    staged.job_id = job.id
+    uploads.save(upload_directory(request), staged)
+    return see_other(request, f"/imports/{staged.token}")
+
+
+def _job(request: Request, session, staged: uploads.StagedUpload, user: User) -> ImportJobPublic:
+    job = job_service.get_for(session, staged.job_id, user)
+    return job_service.public(job, request.app.state.jobs.live_progress(job.id))
+
+
+def _job_page(request: Request, session, staged: uploads.StagedUpload, user: User):
+    job = _job(request, session, staged, user)
+    if job.status != JobStatus.done or job.report is None:
+        return render(request, "imports/progress.html", {"upload": staged, "job": job})
+    if job.refused:  # nothing was written: the file may be confirmed again (its good rows)
+        uploads.release(upload_directory(request), staged)
+        staged.job_id = None
+        uploads.save(upload_directory(request), staged)
+        context = _context(staged, job.report, refused=True)
+        return render(request, "imports/review.html", context)
+    staged.result = job.report.model_dump(mode="json")
+    uploads.save(upload_directory(request), staged)
+    return render(request, "imports/result.html", _context(staged, job.report))
 
 
 def _load(request: Request, token: str, user: User, now) -> uploads.StagedUpload:

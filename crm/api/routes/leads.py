@@ -8,7 +8,8 @@ from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
 from crm.api.records import MineLeads, WritableLead
 from crm.auth import policy
 from crm.clock import local_date
-from crm.leads import importer as lead_importer
+from crm.exporting import download
+from crm.leads import export as lead_export
 from crm.leads import list_rows
 from crm.leads import service as lead_service
 from crm.leads.schemas import (
@@ -98,13 +99,9 @@ def export_leads(
     """The leads the filters select (as for the list), as XLSX or CSV under Chinese headers;
     the file reads back through ``POST /api/import/leads``."""
     query = lead_service.filtered_query(filters, today=local_date(now))
-    content = tabular.table_bytes(file_format, *lead_importer.export_rows(session, query))
     filename = f"leads-{local_date(now).isoformat()}.{file_format}"
-    return Response(
-        content,
-        media_type=EXPORT_TYPES[file_format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    headers, rows = lead_export.export_rows(session.get_bind(), query)
+    return download(file_format, filename, headers, rows)
 
 
 @router.get("/{lead_id}", response_model=LeadDetail)

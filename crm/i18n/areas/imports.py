@@ -57,6 +57,13 @@ ZH = {
     "imports.another": "导入另一个文件",
     "imports.see_records": "查看数据",
     "imports.error_column": "错误说明",
+    "imports.job_title": "后台导入",
+    "imports.job_note": "文件较大，正在后台导入。可以离开本页，稍后回到这里查看结果。",
+    "imports.job_queued": "排队等候中……",
+    "imports.job_running": "正在导入：已处理 {done} 行，共 {total} 行",
+    "imports.job_counting": "正在导入：已处理 {done} 行",
+    "imports.job_failed": "导入中断，没有写入任何数据。原因：{error}",
+    "imports.job_progress": "导入进度",
 }
 
 EN = {
@@ -116,4 +123,11 @@ EN = {
     "imports.another": "Import another file",
     "imports.see_records": "See the records",
     "imports.error_column": "Error",
+    "imports.job_title": "Import in the background",
+    "imports.job_note": "The file is large, so it is imported in the background. You may leave this page and come back for the result.",
+    "imports.job_queued": "Waiting to start…",
+    "imports.job_running": "Importing: {done} of {total} rows done",
+    "imports.job_counting": "Importing: {done} rows done",
+    "imports.job_failed": "The import broke off; nothing was written. Reason: {error}",
+    "imports.job_progress": "Import progress",
 }

@@ -11,13 +11,13 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from crm import tabular
 from crm.api.deps import DbSession, RequestTime
 from crm.auth import policy
 from crm.auth.models import Role, User
 from crm.chains.models import Chain, Segment
 from crm.clock import local_date
-from crm.leads import importer as lead_importer
+from crm.exporting import download
+from crm.leads import export as lead_export
 from crm.leads import lights, pauses
 from crm.leads import service as lead_service
 from crm.leads.models import Lead, Priority, Source, Stage
@@ -42,7 +42,6 @@ SORT_COLUMNS = (
     "last_contact_on",
     "last_visit_on",
 )
-EXPORT_TYPES = {"xlsx": tabular.XLSX_MEDIA_TYPE, "csv": tabular.CSV_MEDIA_TYPE}
 
 
 class LeadQuery(BaseModel):
@@ -164,13 +163,9 @@ def export_leads(
     selected = lead_service.filtered_query(filters, today=today)
     if condition is not None:
         selected = selected.where(condition)
-    content = tabular.table_bytes(file_format, *lead_importer.export_rows(session, selected))
     filename = f"leads-{today.isoformat()}.{file_format}"
-    return Response(
-        content,
-        media_type=EXPORT_TYPES[file_format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    headers, rows = lead_export.export_rows(session.get_bind(), selected)
+    return download(file_format, filename, headers, rows)
 
 
 def segments_by_chain(session: Session) -> dict[str, list[tuple[str, str]]]:
