@@ -8,7 +8,7 @@ migration files to apply in a migration of ours. SQLite has no procrastinate: it
 in a thread of the server.
 
 Revision ID: 0b6bd7c0fabc
-Revises: 3b7e51c0d2a4
+Revises: 60a355dcd851
 Create Date: 2026-11-26 17:00:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0b6bd7c0fabc"
-down_revision: str | None = "3b7e51c0d2a4"
+down_revision: str | None = "60a355dcd851"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
