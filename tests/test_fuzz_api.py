@@ -148,7 +148,7 @@ def _aim_at_seeded_records(case, records: dict[str, list]) -> None:
 # The schema is the app's own; the cases are sent to ``fuzz_app``, which serves the test database.
 schema = schemathesis.openapi.from_asgi(
     "/api/openapi.json",
-    create_app(Settings(database_url="sqlite://", secret_key=SECRET)),
+    create_app(Settings(database_url="sqlite://", secret_key=SECRET, jobs_in_process=False)),
     config=CONFIG,
 )
 

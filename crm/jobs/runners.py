@@ -11,6 +11,7 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -161,7 +162,13 @@ class ProcrastinateRunner(JobRunner):
             self.thread.join(timeout=60)
 
     def work_until_idle(self) -> None:
-        self.worker_app().run_worker(queues=[QUEUE], wait=False, install_signal_handlers=False)
+        # procrastinate's sync entry point runs its own event loop: in a thread of its own, so
+        # a caller already inside a running loop (an async test, a browser driver) may use it.
+        run = partial(
+            self.worker_app().run_worker, queues=[QUEUE], wait=False, install_signal_handlers=False
+        )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-jobs-drain") as pool:
+            pool.submit(run).result()
 
     def run_forever(self) -> None:
         """``crm worker``: work jobs until stopped (Ctrl+C, SIGTERM)."""

@@ -127,7 +127,11 @@ def _applied(report: ImportReport) -> ImportReport:
     return report
 
 
-@jobs_router.get("/{job_id}", response_model=ImportJobPublic)
+@jobs_router.get(
+    "/{job_id}",
+    response_model=ImportJobPublic,
+    responses={403: {"description": "the role may not import, or the job is someone else's"}},
+)
 def import_job(request: Request, job_id: int, session: DbSession, user: CurrentUser):
     """A background import: status (queued, running, done, failed), rows done of rows in
     all, and the report once done. Only the user who uploaded the file, or an admin."""
