@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Connection, Engine, Row, Select
 
-from crm.tabular import MEDIA_TYPES, table_chunks
+from crm.table_writing import MEDIA_TYPES, table_chunks
 
 FETCH_ROWS = 2000
 

@@ -16,7 +16,8 @@ from crm.companies import importer as company_importer
 from crm.importing import ImportReport, Progress
 from crm.leads import import_rows as lead_rows
 from crm.leads import importer as lead_importer
-from crm.tabular import TableError, stream_table, table_bytes
+from crm.table_writing import table_bytes
+from crm.tabular import TableError, stream_table
 
 
 class ImportKind(StrEnum):

@@ -157,7 +157,8 @@ def print_report(report, *, partial: bool) -> None:
 def export_companies(file: Path) -> None:
     """Write every company to CSV or XLSX (by extension), Chinese headers."""
     from crm.companies.export import export_rows
-    from crm.tabular import TableError, write_table
+    from crm.table_writing import write_table
+    from crm.tabular import TableError
 
     with unit_of_work() as session:
         headers, rows = export_rows(session.get_bind())
@@ -179,7 +180,8 @@ def export_leads(
     from crm.leads.export import export_rows
     from crm.leads.models import Stage
     from crm.leads.schemas import LeadFilters
-    from crm.tabular import TableError, write_table
+    from crm.table_writing import write_table
+    from crm.tabular import TableError
 
     if stage is not None and stage not in Stage.__members__:
         fail(f"unknown stage '{stage}': use {', '.join(Stage.__members__)}")

@@ -35,7 +35,8 @@ def _run_import(run_import, title: str, file: Path, partial, ignore_column, shee
 
 
 def _export(export_rows, file: Path, what: str) -> None:
-    from crm.tabular import TableError, write_table
+    from crm.table_writing import write_table
+    from crm.tabular import TableError
 
     with unit_of_work() as session:
         headers, rows = export_rows(session)

@@ -32,7 +32,7 @@ from crm.importing import (
     open_table,
     validate_row,
 )
-from crm.tabular import batches
+from crm.table_writing import batches
 
 __all__ = ["CHINESE_HEADERS", "WRITE_ATTEMPTS", "import_companies", "match_company"]
 

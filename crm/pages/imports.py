@@ -31,7 +31,7 @@ from crm.pages.forms import FormRejected, see_other
 from crm.pages.import_messages import say
 from crm.pages.templating import render, templates
 from crm.spreadsheet import MAX_FILE_BYTES
-from crm.tabular import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, table_bytes
+from crm.table_writing import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, table_bytes
 
 router = APIRouter(include_in_schema=False)
 

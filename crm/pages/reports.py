@@ -12,7 +12,7 @@ from crm.pages.deps import PageUser
 from crm.pages.templating import render
 from crm.reports.monthly import INDICATORS, RATES, monthly_report
 from crm.reports.xlsx import workbook_bytes
-from crm.tabular import XLSX_MEDIA_TYPE
+from crm.table_writing import XLSX_MEDIA_TYPE
 
 router = APIRouter(include_in_schema=False)
 

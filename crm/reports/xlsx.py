@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from crm.reports.monthly import INDICATORS, RATES
 from crm.reports.schemas import MonthlyReport, Row
-from crm.tabular import safe_text
+from crm.table_writing import safe_text
 
 SUBCOLUMNS = ("本月", "累计", "目标", "完成率", "同比")
 SECTION_NAMES = {"park": "园区", "county": "区县", "chain": "产业链"}

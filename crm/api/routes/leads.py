@@ -3,7 +3,7 @@ from typing import Annotated, Literal, TypeVar
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
-from crm import tabular
+from crm import table_writing
 from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
 from crm.api.records import MineLeads, WritableLead
 from crm.auth import policy
@@ -81,7 +81,7 @@ def create_lead(data: LeadCreate, session: DbSession, user: CurrentUser, now: Re
     return LeadCreated(**detail.model_dump(by_alias=False), warnings=warnings)
 
 
-EXPORT_TYPES = {"xlsx": tabular.XLSX_MEDIA_TYPE, "csv": tabular.CSV_MEDIA_TYPE}
+EXPORT_TYPES = {"xlsx": table_writing.XLSX_MEDIA_TYPE, "csv": table_writing.CSV_MEDIA_TYPE}
 
 
 # Declared before the "/{lead_id}" routes, which would otherwise take "export" for an id.
