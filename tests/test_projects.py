@@ -221,7 +221,7 @@ def test_milestones_through_the_stage_endpoint(staff, setup, clock):
     card = project["green_card"]
     assert card["status"] == "closed"
     assert card["closed_at"] == "2026-11-20T03:00:00Z"
-    assert "production" in card["closed_reason"]
+    assert card["closed_reason"] == "项目已投产"
 
     # Moving back is a correction: it needs a reason and clears the undone milestone.
     assert move(staff, lead_id, "started").status_code == 422

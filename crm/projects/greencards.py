@@ -15,7 +15,8 @@ from crm.taskforces import service as task_force_service
 from crm.taskforces.models import TaskForce
 from crm.updates import check_version, refuse_nulls
 
-CLOSED_BY_PRODUCTION = "the project started production"
+# Stored as data, in the language of the data (the page shows it as it is).
+CLOSED_BY_PRODUCTION = "项目已投产"
 
 _UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
