@@ -202,8 +202,15 @@ def _delete_funding(r: Records, side: str) -> Request:
 
 
 def _patch_milestone(r: Records, side: str) -> Request:
-    url = f"/api/projects/{r.project(side)['id']}/milestones/filed"
-    return _json(url, {"evidence_url": "https://example.cn/filing.pdf"})
+    project_id = r.project(side)["id"]
+    with transaction(r.db) as session:
+        version = session.scalar(
+            select(Milestone.version).where(
+                Milestone.project_id == project_id, Milestone.kind == MilestoneKind.filed
+            )
+        )
+    url = f"/api/projects/{project_id}/milestones/filed"
+    return _json(url, {"version": version, "evidence_url": "https://example.cn/filing.pdf"})
 
 
 def _verify_milestone(r: Records, side: str) -> Request:

@@ -15,6 +15,31 @@ def project(staff, make_user, clock) -> dict:
     return signed_project(staff, "京东方科技", task_force_id=setup["task_force_id"])
 
 
+def milestone_version(client, project_id: int, kind: str) -> int:
+    plan = client.get(f"/api/projects/{project_id}/milestones").json()
+    return next(m["version"] for m in plan["milestones"] if m["kind"] == kind)
+
+
+def test_a_milestone_saved_from_a_stale_page_is_refused_and_changes_nothing(app, staff, project):
+    pid = project["id"]
+    specialist = web_client(app, SPECIALIST)
+    version = milestone_version(staff, pid, "filed")
+    first = {"version": version, "planned_on": "2026-04-02", "note": "已报送备案材料"}
+    assert specialist.post(f"/projects/{pid}/plan/filed", data=first, headers=POST).is_redirect
+    stale = {"version": version, "planned_on": "2026-04-20", "note": "改期"}
+    refused = specialist.post(f"/projects/{pid}/plan/filed", data=stale, headers=POST)
+    assert refused.status_code == 409
+    filed = staff.get(f"/api/projects/{pid}/milestones").json()["milestones"][0]
+    assert (filed["planned_on"], filed["note"]) == ("2026-04-02", "已报送备案材料")
+    assert filed["version"] == version + 1
+    api_stale = staff.patch(
+        f"/api/projects/{pid}/milestones/filed", json={"version": version, "note": "改期"}
+    )
+    assert api_stale.status_code == 409
+    missing = staff.patch(f"/api/projects/{pid}/milestones/filed", json={"note": "改期"})
+    assert missing.status_code == 422
+
+
 def test_the_specialist_records_a_milestone_and_the_leader_accepts_it(app, staff, project):
     pid = project["id"]
     specialist = web_client(app, SPECIALIST)
@@ -22,7 +47,10 @@ def test_the_specialist_records_a_milestone_and_the_leader_accepts_it(app, staff
     assert page.status_code == 200
     assert "里程碑计划" in page.text and "资金到位计划" in page.text
     assert f'action="/projects/{pid}/plan/filed/verification"' not in page.text
-    form = {"planned_on": "2026-04-02", "actual_on": "2026-03-02", "evidence_url": "https://x.cn/a"}
+    version = milestone_version(staff, pid, "filed")
+    assert f'name="version" value="{version}"' in page.text
+    form = {"version": version, "planned_on": "2026-04-02", "actual_on": "2026-03-02"}
+    form["evidence_url"] = "https://x.cn/a"
     saved = specialist.post(f"/projects/{pid}/plan/filed", data=form, headers=POST)
     assert saved.status_code == 303, saved.text
     filed = staff.get(f"/api/projects/{pid}/milestones").json()["milestones"][0]
@@ -47,10 +75,12 @@ def test_the_specialist_records_a_milestone_and_the_leader_accepts_it(app, staff
     assert "已认定" in leader.get(f"/projects/{pid}").text
 
 
-def test_a_refused_milestone_date_shows_beside_the_row(app, project):
+def test_a_refused_milestone_date_shows_beside_the_row(app, staff, project):
     specialist = web_client(app, SPECIALIST)
     pid = project["id"]
-    bad = {"planned_on": "2026-09-02", "actual_on": "2026-03-01"}  # start before signing
+    version = milestone_version(staff, pid, "construction_started")
+    # The start is before the signing.
+    bad = {"version": version, "planned_on": "2026-09-02", "actual_on": "2026-03-01"}
     refused = specialist.post(f"/projects/{pid}/plan/construction_started", data=bad, headers=POST)
     assert refused.status_code == 422
     assert 'id="plan-construction_started-actual_on-error"' in refused.text

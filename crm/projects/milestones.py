@@ -19,6 +19,7 @@ from crm.errors import Conflict, Invalid, NotFound
 from crm.projects import greencards
 from crm.projects.models import Milestone, MilestoneKind, Project, Verification
 from crm.projects.plan_schemas import MilestoneUpdate, VerificationDecision
+from crm.updates import check_version
 
 ORDER = tuple(MilestoneKind)
 # The project's own dates the reports count, kept equal to these milestones.
@@ -114,7 +115,8 @@ def update(
 ) -> Milestone:
     """Change the plan or record what happened; checked in full before anything is written."""
     milestone = get(project, kind)
-    changes = data.model_dump(exclude_unset=True)
+    check_version(milestone, data.version, f"milestone {kind.value}")
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "planned_on" in changes:
         _check_planned(project, changes["planned_on"])
     if "actual_on" in changes and changes["actual_on"] is None:

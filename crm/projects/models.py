@@ -210,6 +210,10 @@ class Milestone(Base):
     __tablename__ = "project_milestone"
     __table_args__ = (UniqueConstraint("project_id", "kind"),)
 
+    # Its own version: two people editing different milestones of a project do not collide.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(
         ForeignKey("project.id", ondelete="CASCADE"), index=True

@@ -26,6 +26,7 @@ def milestone_public(
 ) -> MilestonePublic:
     return MilestonePublic(
         kind=milestone.kind,
+        version=milestone.version,
         planned_on=milestone.planned_on,
         actual_on=milestone.actual_on,
         light=lights.milestone_light(milestone, limits),

@@ -16,6 +16,7 @@ class MilestoneUpdate(InputModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    version: int = Field(description="the milestone's version, as read")
     planned_on: dt.date | None = None
     actual_on: dt.date | None = None
     evidence_url: Link | None = None
@@ -49,6 +50,7 @@ class EvidenceFilePublic(BaseModel):
 
 class MilestonePublic(BaseModel):
     kind: MilestoneKind
+    version: int
     planned_on: dt.date
     actual_on: dt.date | None
     light: Light

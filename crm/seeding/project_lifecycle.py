@@ -123,7 +123,7 @@ def _record_actuals(
         fields: dict = {"actual_on": day}
         if rng.random() < 0.55:
             fields["evidence_url"] = EVIDENCE.format(project=project.id, kind=kind.value)
-        update = MilestoneUpdate(**fields)
+        update = MilestoneUpdate(version=milestones.get(project, kind).version, **fields)
         settings = get_settings()
         by = project.specialist.username
         milestones.update(
@@ -202,7 +202,7 @@ def _replan_open_milestones(
         planned = max(planned, floor)  # the agreement's dates keep the milestones' order
         floor = planned
         if planned != milestone.planned_on:
-            update = MilestoneUpdate(planned_on=planned)
+            update = MilestoneUpdate(version=milestone.version, planned_on=planned)
             by = project.specialist.username
             milestones.update(
                 session,

@@ -18,7 +18,7 @@ from crm.projects.plan_schemas import InstalmentCreate, MilestoneUpdate, Verific
 
 router = APIRouter()
 
-MILESTONE_INPUTS = ("planned_on", "actual_on", "evidence_url", "note")
+MILESTONE_INPUTS = ("version", "planned_on", "actual_on", "evidence_url", "note")
 
 
 @router.post("/projects/{project_id}/plan/{kind}")
