@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.factories import chain_file, company
+from tests.factories import chain_file
 from tests.test_lists_scale import add_companies, add_leads, listed
 
 SORTS = ["id", "created_at", "updated_at", "priority", "stage_changed_at"]
@@ -111,7 +111,8 @@ def test_a_cursor_with_an_offset_is_refused(staff, leads):
     assert listed(staff, "/api/leads", limit=2, cursor=cursor)["items"]
 
 
-def test_companies_route_is_untouched_by_lead_cursors(staff, leads):
-    response = staff.post("/api/companies", json=company("游标无关公司"))
-    assert response.status_code == 201
-    assert "next_cursor" not in listed(staff, "/api/companies", limit=1)
+def test_a_lead_cursor_is_refused_by_the_company_list(staff, leads):
+    cursor = listed(staff, "/api/leads", limit=2)["next_cursor"]  # made for sort "-id"
+    response = staff.get("/api/companies", params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+    assert "cursor" in response.json()["detail"]

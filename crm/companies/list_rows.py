@@ -1,7 +1,8 @@
 """The company list as the API answers it, read as plain rows (the pages keep using
 ``service.list_companies`` and its ORM objects): one SELECT for the page's companies and the
 capped count (crm.listing), one for their segments, tags and chains led together; no ORM
-objects built."""
+objects built. Walking on with a ``cursor`` (crm.keyset) reads the next page from the primary
+key at any depth, as the lead list does."""
 
 from collections import defaultdict
 
@@ -19,7 +20,19 @@ from crm.companies.models import (
     chain_leader,
     company_segment,
 )
-from crm.listing import Page, Total, capped_count, page_ids_subquery, page_total
+from crm.keyset import BadCursor, SortKey
+from crm.listing import (
+    Page,
+    Total,
+    capped_count,
+    count_total,
+    page_ids_subquery,
+    page_total,
+    total_from,
+)
+
+# The company list has one order, by id; its cursor is the last id of a page.
+KEY = SortKey(sort="id", column=Company.id, id_column=Company.id, descending=False, nullable=False)
 
 _COLUMNS = (
     Company.id,
@@ -41,20 +54,34 @@ _HEAD = ("id", "name", "credit_code", "province", "city", "city_code")
 _TAIL = ("revenue", "employees", "listing")
 
 
-def public_page(session: Session, *, page: Page, **filters) -> tuple[list[dict], Total]:
+def public_page(
+    session: Session, *, page: Page, cursor: str | None = None, **filters
+) -> tuple[list[dict], Total, str | None]:
     """A page of ``service.filtered_query(**filters)`` shaped as ``CompanyPublic`` (its keys,
-    in order), and its total."""
+    in order), its total (of every matching company, whatever the cursor), and the cursor of
+    the next page (None when the page was not full, so nothing can follow)."""
     query = service.filtered_query(**filters)
+    paged = query
+    if cursor is not None:
+        if page.offset:
+            raise BadCursor("a cursor says where the page starts: leave offset out")
+        paged = query.where(KEY.after(cursor))
     rows = list(
         session.execute(
             select(*_COLUMNS, capped_count(query).label("capped_total"))
             .outerjoin(Park, Park.id == Company.park_id)
-            .where(Company.id.in_(page_ids_subquery(query, Company.id, page)))
+            .where(Company.id.in_(page_ids_subquery(paged, Company.id, page)))
             .order_by(Company.id)
         )
     )
     counted = rows[0].capped_total if rows else None
-    total = page_total(session, query, page, len(rows), counted)
+    if cursor is None:
+        total = page_total(session, query, page, len(rows), counted)
+    else:
+        total = (
+            count_total(session, query) if counted is None else total_from(session, query, counted)
+        )
+    next_cursor = KEY.cursor(rows[-1].id, rows[-1].id) if len(rows) == page.limit else None
     lists = _lists_of(session, [row.id for row in rows])
     items = [
         {
@@ -70,7 +97,7 @@ def public_page(session: Session, *, page: Page, **filters) -> tuple[list[dict],
         }
         for row in rows
     ]
-    return items, total
+    return items, total, next_cursor
 
 
 def _lists_of(session: Session, ids: list[int]) -> dict[str, defaultdict]:
