@@ -62,10 +62,13 @@ COUNTING_RULE = CountingRule(
 )
 
 
-def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now, keys=None) -> dict:
+def figures_by_group(
+    session: Session, scope: sql.Scope, by: str | None, *, now, keys=None, milestones=None
+) -> dict:
     """``{group key: Figures}``; the single group ``"all"`` when ``by`` is None. Every lead
     is in one group (None: unassigned), so the groups add up to the total. ``keys`` (the
-    scope's ``(lead_id, key)``, ``sql.lead_keys``) is shared by every aggregate."""
+    scope's ``(lead_id, key)``, ``sql.lead_keys``) is shared by every aggregate;
+    ``milestones``: the projects' figures if the caller read them already."""
     if keys is None:
         keys = sql.lead_keys(scope, by).cte("scope")
     by_month = by == "month"
@@ -74,7 +77,8 @@ def figures_by_group(session: Session, scope: sql.Scope, by: str | None, *, now,
     from_rank = not scope.windowed and not by_month
     if not from_rank:
         reached = reach.reached(session, scope, keys, by_month=by_month)
-    milestones = milestone_figures(session, scope, keys, by_month=by_month)
+    if milestones is None:
+        milestones = milestone_figures(session, scope, keys, by_month=by_month)
     current, halted, ranked = _current(session, scope, keys, by_month, with_rank=from_rank)
     if from_rank:
         reached = ranked

@@ -8,7 +8,7 @@ the funding from outside the province (省外), and the signed projects of at le
 
 from collections import defaultdict
 
-from sqlalchemy import and_, case, func, literal, literal_column, select, union_all
+from sqlalchemy import and_, case, func, literal, literal_column, select, true, union_all
 from sqlalchemy.orm import Session
 
 from crm.dashboard import sql
@@ -51,32 +51,33 @@ def milestone_figures(session: Session, scope: sql.Scope, keys, *, by_month: boo
 
 
 def _by_group(session: Session, scope: sql.Scope, keys) -> dict:
-    """One pass over the projects in scope (each with its funding summed beforehand): every
-    figure a conditional sum."""
-    funded = sql.in_days(FundingEntry.date, scope)
-    funding = (
-        select(
-            FundingEntry.project_id,
-            func.count().label("entries"),
-            func.sum(FundingEntry.amount).label("amount"),
-            func.sum(case((outside_province() == 1, 1), else_=0)).label("outside_entries"),
-            func.sum(case((outside_province() == 1, FundingEntry.amount), else_=0)).label(
-                "outside"
+    return by_group_in_scopes(session, [scope], keys)[0]
+
+
+def by_group_in_scopes(session: Session, scopes: list[sql.Scope], keys) -> list[dict]:
+    """``milestone_figures`` (not by month) of each of ``scopes`` (their days and agreement
+    rule; the leads are ``keys``'), in one pass over the projects (each with its funding
+    summed beforehand): every figure a conditional sum, so the dashboard's period and its
+    target year cost one statement, not two."""
+    outside = outside_province() == 1
+    funding_columns = []
+    for i, scope in enumerate(scopes):
+        funded = and_(true(), *sql.in_days(FundingEntry.date, scope))
+        funding_columns += [
+            func.sum(case((funded, 1), else_=0)).label(f"entries_{i}"),
+            func.sum(case((funded, FundingEntry.amount), else_=0)).label(f"amount_{i}"),
+            func.sum(case((and_(funded, outside), 1), else_=0)).label(f"outside_entries_{i}"),
+            func.sum(case((and_(funded, outside), FundingEntry.amount), else_=0)).label(
+                f"outside_{i}"
             ),
-        )
+        ]
+    funding = (
+        select(FundingEntry.project_id, *funding_columns)
         .join(Project, Project.id == FundingEntry.project_id)
-        .where(*funded)
         .group_by(FundingEntry.project_id)
         .subquery()
     )
     investment = Project.signed_investment
-    signed = and_(Project.signed_on.is_not(None), *sql.in_days(Project.signed_on, scope),
-                  *counts_as_signed(scope))  # fmt: skip
-    started = and_(started_on().is_not(None), *sql.in_days(started_on(), scope))
-    producing = and_(
-        Project.production_started_on.is_not(None),
-        *sql.in_days(Project.production_started_on, scope),
-    )
 
     def count(condition):
         return func.sum(case((condition, 1), else_=0))
@@ -84,9 +85,16 @@ def _by_group(session: Session, scope: sql.Scope, keys) -> dict:
     def amount(condition, value=investment):
         return func.sum(case((condition, value), else_=0))
 
-    query = (
-        select(
-            keys.c.key,
+    columns = []
+    for i, scope in enumerate(scopes):
+        signed = and_(Project.signed_on.is_not(None), *sql.in_days(Project.signed_on, scope),
+                      *counts_as_signed(scope))  # fmt: skip
+        started = and_(started_on().is_not(None), *sql.in_days(started_on(), scope))
+        producing = and_(
+            Project.production_started_on.is_not(None),
+            *sql.in_days(Project.production_started_on, scope),
+        )
+        columns += [
             count(signed),
             amount(signed),
             *[count(and_(signed, investment >= threshold)) for threshold in MAJOR.values()],
@@ -94,31 +102,39 @@ def _by_group(session: Session, scope: sql.Scope, keys) -> dict:
             amount(started),
             count(producing),
             amount(producing),
-            func.sum(funding.c.entries),
-            func.sum(funding.c.amount),
-            func.sum(funding.c.outside_entries),
-            func.sum(funding.c.outside),
-        )  # fmt: skip
+            *[
+                func.sum(funding.c[f"{name}_{i}"])
+                for name in ("entries", "amount", "outside_entries", "outside")
+            ],
+        ]
+    query = (
+        select(keys.c.key, *columns)
         .select_from(Project)
         .join(keys, keys.c.lead_id == Project.lead_id)
         .outerjoin(funding, funding.c.project_id == Project.id)
         .group_by(keys.c.key)
     )
-    result = {}
+    results: list[dict] = [{} for _ in scopes]
+    width = len(columns) // len(scopes)
     for key, *values in session.execute(query):
-        n_signed, signed_amount, m1, m10, m20, n_started, started_amount = values[:7]
-        n_producing, producing_amount, entries, funded_amount, n_outside, outside = values[7:]
-        figures = {
-            SIGNED: (int(n_signed or 0), float(signed_amount or 0)),
-            STARTED: (int(n_started or 0), float(started_amount or 0)),
-            PRODUCING: (int(n_producing or 0), float(producing_amount or 0)),
-            FUNDING: (int(entries or 0), float(funded_amount or 0)),
-            FUNDING_OUTSIDE: (int(n_outside or 0), float(outside or 0)),
-        }
-        for row, n in zip(MAJOR, (m1, m10, m20), strict=True):
-            figures[row] = (int(n or 0), 0.0)
-        result[key] = figures
-    return result
+        for i, result in enumerate(results):
+            result[key] = _figures(values[i * width : (i + 1) * width])
+    return results
+
+
+def _figures(values) -> dict:
+    n_signed, signed_amount, m1, m10, m20, n_started, started_amount = values[:7]
+    n_producing, producing_amount, entries, funded_amount, n_outside, outside = values[7:]
+    figures = {
+        SIGNED: (int(n_signed or 0), float(signed_amount or 0)),
+        STARTED: (int(n_started or 0), float(started_amount or 0)),
+        PRODUCING: (int(n_producing or 0), float(producing_amount or 0)),
+        FUNDING: (int(entries or 0), float(funded_amount or 0)),
+        FUNDING_OUTSIDE: (int(n_outside or 0), float(outside or 0)),
+    }
+    for row, n in zip(MAJOR, (m1, m10, m20), strict=True):
+        figures[row] = (int(n or 0), 0.0)
+    return figures
 
 
 def _by_month(session: Session, scope: sql.Scope, keys) -> dict:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm.chains.models import Chain
 from crm.dashboard import sql, targets
 from crm.dashboard.funnel import COUNTING_RULE, empty_figures, figures_by_group, signed_cohort
+from crm.dashboard.milestones import by_group_in_scopes
 from crm.dashboard.schemas import Breakdown, Funnel, Group
 from crm.i18n import label
 from crm.taskforces.models import TaskForce
@@ -21,14 +22,26 @@ UNASSIGNED = "未分配"
 
 def funnel(session: Session, scope: sql.Scope, *, now: datetime) -> Funnel:
     keys = sql.lead_keys(scope, None).cte("scope")
-    figures = figures_by_group(session, scope, None, now=now, keys=keys).get("all")
     year = (scope.date_from or now.date()).year
     subject = _target_subject(scope)
+    milestones = actuals = None
+    if subject is not None:  # the period's and the target year's projects: one pass
+        year_scope = targets.year_scope(year, include_framework=scope.include_framework)
+        milestones, actuals = by_group_in_scopes(session, [scope, year_scope], keys)
+    figures = figures_by_group(session, scope, None, now=now, keys=keys, milestones=milestones).get(
+        "all"
+    )
     progress = None
     if subject is not None:
         kind, key = subject
         progress = targets.progress(
-            session, year, kind, keys, {"all": key}, include_framework=scope.include_framework
+            session,
+            year,
+            kind,
+            keys,
+            {"all": key},
+            include_framework=scope.include_framework,
+            actuals=actuals,
         )["all"]
     return Funnel(
         **(figures or empty_figures()).model_dump(),

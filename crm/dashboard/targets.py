@@ -105,6 +105,13 @@ def target_values(session: Session, year: int) -> dict[Subject, dict[str, float]
     }
 
 
+def year_scope(year: int, *, include_framework: bool = False) -> sql.Scope:
+    """The days a target year's actuals count."""
+    return sql.Scope(
+        date_from=date(year, 1, 1), date_to=date(year, 12, 31), include_framework=include_framework
+    )
+
+
 def progress(
     session: Session,
     year: int,
@@ -113,14 +120,15 @@ def progress(
     subjects: dict,
     *,
     include_framework: bool = False,
+    actuals: dict | None = None,
 ) -> dict:
     """Progress in ``year`` for ``subjects`` (``{group key in keys: subject key}``), with
     actuals aggregated over ``keys`` (``(lead_id, key)``: the caller's scope, shared) by the
-    counting rule; answered by group key."""
-    scope = sql.Scope(
-        date_from=date(year, 1, 1), date_to=date(year, 12, 31), include_framework=include_framework
-    )
-    actuals = milestone_figures(session, scope, keys, by_month=False)
+    counting rule (``actuals``: already read, e.g. in the same pass as the caller's figures);
+    answered by group key."""
+    if actuals is None:
+        scope = year_scope(year, include_framework=include_framework)
+        actuals = milestone_figures(session, scope, keys, by_month=False)
     targets = target_values(session, year)
     result = {}
     for group, subject in subjects.items():
