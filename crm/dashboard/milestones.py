@@ -54,7 +54,9 @@ def _by_group(session: Session, scope: sql.Scope, keys) -> dict:
     return by_group_in_scopes(session, [scope], keys)[0]
 
 
-def by_group_in_scopes(session: Session, scopes: list[sql.Scope], keys) -> list[dict]:
+def by_group_in_scopes(
+    session: Session, scopes: list[sql.Scope], keys, *, every_lead: bool = False
+) -> list[dict]:
     """``milestone_figures`` (not by month) of each of ``scopes`` (their days and agreement
     rule; the leads are ``keys``'), in one pass over the projects (each with its funding
     summed beforehand): every figure a conditional sum, so the dashboard's period and its
@@ -107,13 +109,12 @@ def by_group_in_scopes(session: Session, scopes: list[sql.Scope], keys) -> list[
                 for name in ("entries", "amount", "outside_entries", "outside")
             ],
         ]
-    query = (
-        select(keys.c.key, *columns)
-        .select_from(Project)
-        .join(keys, keys.c.lead_id == Project.lead_id)
-        .outerjoin(funding, funding.c.project_id == Project.id)
-        .group_by(keys.c.key)
-    )
+    if every_lead:  # ``sql.every_lead``: every project counts, under the key "all"
+        query = select(literal("all"), *columns).select_from(Project)
+    else:
+        query = select(keys.c.key, *columns).select_from(Project)
+        query = query.join(keys, keys.c.lead_id == Project.lead_id).group_by(keys.c.key)
+    query = query.outerjoin(funding, funding.c.project_id == Project.id)
     results: list[dict] = [{} for _ in scopes]
     width = len(columns) // len(scopes)
     for key, *values in session.execute(query):

@@ -27,7 +27,9 @@ def funnel(session: Session, scope: sql.Scope, *, now: datetime) -> Funnel:
     milestones = actuals = None
     if subject is not None:  # the period's and the target year's projects: one pass
         year_scope = targets.year_scope(year, include_framework=scope.include_framework)
-        milestones, actuals = by_group_in_scopes(session, [scope, year_scope], keys)
+        milestones, actuals = by_group_in_scopes(
+            session, [scope, year_scope], keys, every_lead=sql.every_lead(scope, None)
+        )
     figures = figures_by_group(session, scope, None, now=now, keys=keys, milestones=milestones).get(
         "all"
     )

@@ -93,6 +93,13 @@ def stage_rank(column: ColumnElement) -> ColumnElement[int]:
     return case({stage: rank for stage, rank in RANK.items()}, value=column)
 
 
+def every_lead(scope: Scope, by: str | None) -> bool:
+    """Whether ``lead_keys(scope, by)`` is every lead under the one key "all" (the whole
+    city, not grouped): then a project or ticket aggregate needs no join to the leads (every
+    project has its lead), and reads its own table as the hand-written SQL does."""
+    return by is None and not (scope.chain or scope.task_force_id is not None or scope.park)
+
+
 def lead_keys(scope: Scope, by: str | None) -> Select:
     """``(lead_id, key)`` for every lead in scope; ``key`` is the lead's group (one per lead,
     None when it has none: the "unassigned" group). A lead's park is its project's park once
