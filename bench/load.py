@@ -78,9 +78,24 @@ def create_user(url: str) -> None:
         engine.dispose()
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+BARE = "bare lead list (no auth, ORM, pydantic)"
+
+
+def app_with_bare_endpoint():
+    """The product's app plus the bench's bare endpoint (``bench.lists``), so a bare request
+    meets the same server, the same queue and the same load as the mix."""
+    from bench.lists import add_bare_endpoint
+    from crm.api.app import create_app
+
+    app = create_app()
+    add_bare_endpoint(app, app.state.engine)
+    return app
+
+
+def start_server(url: str, port: int, workers: int, bare: bool = False) -> subprocess.Popen:
     env = os.environ | {"CRM_DATABASE_URL": url, "CRM_SECRET_KEY": secrets.token_hex(32)}
-    command = [sys.executable, "-m", "uvicorn", "crm.api.app:create_app", "--factory"]
+    factory = "bench.load:app_with_bare_endpoint" if bare else "crm.api.app:create_app"
+    command = [sys.executable, "-m", "uvicorn", factory, "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     command += ["--no-access-log", "--log-level", "warning"]
     return subprocess.Popen(command, env=env)
@@ -165,7 +180,8 @@ def report(rec: Recorder, duration: float) -> float:
     )
     everything = []
     for kind, values in sorted(rec.latencies.items(), key=lambda kv: -len(kv[1])):
-        everything += values
+        if kind != BARE:  # the bare twin is a yardstick, not part of the product's figures
+            everything += values
         print(
             f"| {kind} | {len(values)} | {rec.errors[kind]} | {percentile(values, 50) * 1000:.1f} "
             f"| {percentile(values, 95) * 1000:.1f} | {max(values) * 1000:.1f} |"
@@ -176,14 +192,14 @@ def report(rec: Recorder, duration: float) -> float:
         f"| {percentile(everything, 50) * 1000:.1f} | {p95 * 1000:.1f} "
         f"| {max(everything) * 1000:.1f} |"
     )
-    print(f"\nthroughput {len(everything) / duration:.1f} requests/s")
+    print(f"\nthroughput {len(everything) / duration:.1f} requests/s (the product's mix)")
     return p95
 
 
 def run(url: str, scale, args) -> None:
     create_user(url)
     port = free_port()
-    server = start_server(url, port, args.workers)
+    server = start_server(url, port, args.workers, bare=args.bare_weight > 0)
     base = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(wait_until_up(base, server))
@@ -192,6 +208,8 @@ def run(url: str, scale, args) -> None:
         )
         print(f"before: {funnel.load_average()}")
         plan = [p for p in mix(scale) if p[0] not in args.skip]
+        if args.bare_weight > 0:
+            plan.append((BARE, args.bare_weight, lambda r: "/bench/bare-leads"))
         print("mix: " + ", ".join(f"{kind} {weight}" for kind, weight, _ in plan))
         rec = asyncio.run(drive(base, plan, args.users, args.duration, tuple(args.think)))
         print(f"after: {funnel.load_average()}")
@@ -218,6 +236,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--think", type=float, nargs=2, default=[0.5, 1.5])
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--bare-weight",
+        type=int,
+        default=0,
+        help="also send the bench's bare lead list (hand-written SQL to JSON) with this weight: "
+        "the same page under the same load, left out of the overall figures",
+    )
     parser.add_argument(
         "--skip", action="append", default=[], help="leave a kind of request out of the mix"
     )
