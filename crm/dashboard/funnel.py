@@ -79,10 +79,13 @@ def figures_by_group(
         reached = reach.reached(session, scope, keys, by_month=by_month)
     if milestones is None:
         milestones = milestone_figures(session, scope, keys, by_month=by_month)
-    current, halted, ranked = _current(session, scope, keys, by_month, with_rank=from_rank)
+    every = sql.every_lead(scope, by)
+    current, halted, ranked = _current(
+        session, scope, keys, by_month, with_rank=from_rank, every_lead=every
+    )
     if from_rank:
         reached = ranked
-    overdue = _overdue(session, scope, keys, by_month, now)
+    overdue = _overdue(session, scope, keys, by_month, now, every_lead=every)
     groups = set(reached) | set(milestones) | set(current) | set(overdue)
     return {
         key: _figures(
@@ -96,12 +99,15 @@ def figures_by_group(
     }
 
 
-def _current(session, scope, keys, by_month, *, with_rank: bool = False):
+def _current(session, scope, keys, by_month, *, with_rank: bool = False, every_lead=False):
     """Leads by their stage now (entered inside the period), with the amount at stake and,
     for paused and lost leads, their reasons; ``with_rank``: also the stages before signing
-    reached, from each lead's ``highest_rank`` (``{key: {rank: leads}}``)."""
+    reached, from each lead's ``highest_rank`` (``{key: {rank: leads}}``). ``every_lead``
+    (``sql.every_lead``): the lead table alone, no join to ``keys``."""
     day = Lead.stage_changed_at
     key = sql.local_month_of(session, day) if by_month else keys.c.key
+    if every_lead:
+        key = literal("all")
     amount = func.coalesce(Project.signed_investment, Lead.expected_investment, 0)
     reason = case((Lead.stage.in_([Stage.paused, Stage.lost]), Lead.halt_reason), else_=None)
     leads = (
@@ -112,12 +118,12 @@ def _current(session, scope, keys, by_month, *, with_rank: bool = False):
             amount.label("amount"),
             (Lead.highest_rank if with_rank else literal(0)).label("rank"),
         )
-        .select_from(keys)
-        .join(Lead, Lead.id == keys.c.lead_id)
-        .outerjoin(Project, Project.lead_id == Lead.id)
+        .select_from(Lead if every_lead else keys)
         .where(*sql.in_window(day, scope.start, scope.end))
-        .subquery()
     )
+    if not every_lead:
+        leads = leads.join(Lead, Lead.id == keys.c.lead_id)
+    leads = leads.outerjoin(Project, Project.lead_id == Lead.id).subquery()
     grouping = (leads.c.key, leads.c.stage, leads.c.reason, leads.c.rank)
     rows = session.execute(
         select(*grouping, func.count(), func.sum(leads.c.amount)).group_by(*grouping)
@@ -149,17 +155,20 @@ def _merged_reasons(halted: dict) -> dict:
     return merged
 
 
-def _overdue(session, scope, keys, by_month, now) -> dict:
-    """Open tickets past their due time now, by the group of their project's lead."""
+def _overdue(session, scope, keys, by_month, now, *, every_lead=False) -> dict:
+    """Open tickets past their due time now, by the group of their project's lead
+    (``every_lead``: every ticket counts, under "all")."""
     key = sql.local_month_of(session, Ticket.due_at) if by_month else keys.c.key
     tickets = (
-        select(key.label("key"))
+        select((literal("all") if every_lead else key).label("key"))
         .select_from(Ticket)
-        .join(Project, Project.id == Ticket.project_id)
-        .join(keys, keys.c.lead_id == Project.lead_id)
         .where(overdue_condition(now), *sql.in_window(Ticket.due_at, scope.start, scope.end))
-        .subquery()
     )
+    if not every_lead:
+        tickets = tickets.join(Project, Project.id == Ticket.project_id).join(
+            keys, keys.c.lead_id == Project.lead_id
+        )
+    tickets = tickets.subquery()
     return dict(session.execute(select(tickets.c.key, func.count()).group_by(tickets.c.key)).all())
 
 
