@@ -62,13 +62,18 @@ class SortKey:
             raise BadCursor("invalid cursor: use the next_cursor of a previous page") from error
         if sort != self.sort:
             raise BadCursor(f"this cursor was made for sort '{sort}', not '{self.sort}'")
-        if type(last_id) is not int:
+        if not _bigint(last_id):
             raise BadCursor("invalid cursor: use the next_cursor of a previous page")
         if value is None:
             if not self.nullable and self.column is not self.id_column:
                 raise BadCursor("invalid cursor: use the next_cursor of a previous page")
             return None, last_id
         return _typed(value, _python_type(self.column.type)), last_id
+
+
+def _bigint(value: Any) -> bool:
+    """An int the database can compare (a 64-bit integer): anything else would be a 500."""
+    return type(value) is int and -(2**63) <= value < 2**63
 
 
 def _python_type(column_type) -> type:
@@ -99,7 +104,7 @@ def _typed(value: Any, python_type: type) -> Any:
             return python_type(value)
         if python_type is float and type(value) in (int, float):
             return float(value)
-        if python_type is int and type(value) is int:
+        if python_type is int and _bigint(value):
             return value
         if python_type is str and isinstance(value, str):
             return value

@@ -69,6 +69,7 @@ def forged(sort: str, key: list) -> str:
         forged("-id", [3, 3]),  # a lead list cursor (another order)
         forged("id", ["3", 3]),
         forged("id", [3, "3"]),
+        forged("id", [2**70, 2**70]),  # past a 64-bit integer
         forged("id", {"a": 1}),
     ],
 )
