@@ -49,3 +49,14 @@ def download(
         media_type=MEDIA_TYPES[file_format],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def download_chunks(file_format: str, filename: str, chunks: Iterator[bytes]) -> StreamingResponse:
+    """A file already in pieces (a CSV PostgreSQL's COPY writes) as an attachment; the first
+    piece is taken before the response starts, so a refused statement is an error status."""
+    first = list(itertools.islice(chunks, 1))
+    return StreamingResponse(
+        itertools.chain(first, chunks),
+        media_type=MEDIA_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

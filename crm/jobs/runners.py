@@ -21,6 +21,10 @@ from crm.jobs import service
 
 QUEUE = "imports"
 TASK = "crm.import_file"
+SWEEP = "crm.fail_stalled_imports"
+# A procrastinate worker writes its heartbeat every 10 s; one silent for this long is gone
+# (procrastinate's own default for pruning stalled workers).
+STALLED_AFTER_SECONDS = 30.0
 
 
 class JobRunner:
@@ -113,7 +117,44 @@ class ProcrastinateRunner(JobRunner):
         def import_file(job_id: int) -> None:
             service.run(self.factory, job_id, self.record)
 
+        # Every minute one worker (the queueing lock keeps it to one) fails the imports of
+        # workers that died: a worker also does it as it starts.
+        @app.periodic(cron="* * * * *", periodic_id=SWEEP)
+        @app.task(name=SWEEP, queue=QUEUE, queueing_lock=SWEEP, pass_context=True)
+        async def fail_stalled_imports(context, timestamp: int) -> None:
+            await self.fail_stalled_async(context.app)
+
         return app
+
+    async def fail_stalled_async(self, app) -> list[int]:
+        """Import jobs left "doing" by workers with no heartbeat for ``STALLED_AFTER_SECONDS``
+        (procrastinate's stalled-job query): failed in procrastinate and in our job rows.
+        Returns the import job ids failed."""
+        from procrastinate.jobs import Status
+
+        stalled = await app.job_manager.get_stalled_jobs(
+            queue=QUEUE, task_name=TASK, seconds_since_heartbeat=STALLED_AFTER_SECONDS
+        )
+        failed = []
+        for job in stalled:
+            await app.job_manager.finish_job_by_id_async(
+                job.id, status=Status.FAILED, delete_job=False
+            )
+            failed.append(int(job.task_kwargs["job_id"]))
+        await asyncio.to_thread(service.fail_stalled, self.factory, failed)
+        return failed
+
+    def fail_stalled(self) -> list[int]:
+        """``fail_stalled_async`` from synchronous code (a thread of its own, see
+        ``work_until_idle``)."""
+
+        async def sweep() -> list[int]:
+            app = self.worker_app()
+            async with app.open_async():
+                return await self.fail_stalled_async(app)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-jobs-sweep") as pool:
+            return pool.submit(asyncio.run, sweep()).result()
 
     def worker_app(self):
         import procrastinate
@@ -152,6 +193,7 @@ class ProcrastinateRunner(JobRunner):
         app = self.worker_app()
         async with app.open_async():
             self.worker_task = asyncio.current_task()
+            await self.fail_stalled_async(app)
             with contextlib.suppress(asyncio.CancelledError):  # stop() cancels it
                 await app.run_worker_async(queues=[QUEUE], install_signal_handlers=False, wait=True)
 
@@ -172,6 +214,7 @@ class ProcrastinateRunner(JobRunner):
 
     def run_forever(self) -> None:
         """``crm worker``: work jobs until stopped (Ctrl+C, SIGTERM)."""
+        self.fail_stalled()
         self.worker_app().run_worker(queues=[QUEUE], wait=True)
 
 

@@ -160,6 +160,23 @@ def fail_interrupted(factory: sessionmaker[Session]) -> None:
         )
 
 
+STALLED = "the worker running the import stopped (no heartbeat); nothing was written"
+
+
+def fail_stalled(factory: sessionmaker[Session], job_ids: Iterable[int]) -> None:
+    """Jobs whose worker died mid-import: the import's transaction died with its connection,
+    so nothing was written; the job says so rather than staying "running" forever."""
+    job_ids = list(job_ids)
+    if not job_ids:
+        return
+    with transaction(factory) as session:
+        session.execute(
+            update(ImportJob)
+            .where(ImportJob.id.in_(job_ids), ImportJob.status.in_(UNFINISHED))
+            .values(status=JobStatus.failed, error=STALLED, finished_at=utcnow())
+        )
+
+
 def record_progress_in(factory: sessionmaker[Session]) -> RecordProgress:
     """Progress written in transactions of its own, visible while the import's runs."""
 

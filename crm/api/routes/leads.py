@@ -8,7 +8,6 @@ from crm.api.deps import CurrentUser, DbSession, PageParams, RequestTime
 from crm.api.records import MineLeads, WritableLead
 from crm.auth import policy
 from crm.clock import local_date
-from crm.exporting import download
 from crm.leads import export as lead_export
 from crm.leads import list_rows
 from crm.leads import service as lead_service
@@ -100,8 +99,7 @@ def export_leads(
     the file reads back through ``POST /api/import/leads``."""
     query = lead_service.filtered_query(filters, today=local_date(now))
     filename = f"leads-{local_date(now).isoformat()}.{file_format}"
-    headers, rows = lead_export.export_rows(session.get_bind(), query)
-    return download(file_format, filename, headers, rows)
+    return lead_export.download(session.get_bind(), query, file_format, filename)
 
 
 @router.get("/{lead_id}", response_model=LeadDetail)

@@ -16,7 +16,6 @@ from crm.auth import policy
 from crm.auth.models import Role, User
 from crm.chains.models import Chain, Segment
 from crm.clock import local_date
-from crm.exporting import download
 from crm.leads import export as lead_export
 from crm.leads import lights, pauses
 from crm.leads import service as lead_service
@@ -164,8 +163,7 @@ def export_leads(
     if condition is not None:
         selected = selected.where(condition)
     filename = f"leads-{today.isoformat()}.{file_format}"
-    headers, rows = lead_export.export_rows(session.get_bind(), selected)
-    return download(file_format, filename, headers, rows)
+    return lead_export.download(session.get_bind(), selected, file_format, filename)
 
 
 def segments_by_chain(session: Session) -> dict[str, list[tuple[str, str]]]:
