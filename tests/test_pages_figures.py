@@ -81,7 +81,7 @@ def test_park_figures_page_city_form_and_export(office, staff, firm):
     assert page.status_code == 200
     assert "园区亩均效益" in page.text and 'data-chart="bars"' in page.text
     assert "50.0%" in page.text  # tax share: 1000 of 2000; also 1% of land
-    assert "1.0%" in page.text
+    assert "1.00%" in page.text  # land: 40 of 4000 亩
     assert "/parks/figures" in office.get("/parks").text
 
     again = office.post(

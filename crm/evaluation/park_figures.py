@@ -44,18 +44,18 @@ class ParkYear:
     previous: Totals
     city: CityYear | None = field(default=None, repr=False)
 
-    def _ratio(self, part: float, whole: float | None) -> float | None:
-        return round(part / whole, 4) if whole else None
+    def _ratio(self, part: float, whole: float | None, digits: int = 4) -> float | None:
+        return round(part / whole, digits) if whole else None
 
     def public(self) -> dict:
         now, before, city = self.current, self.previous, self.city
         per_mu = {
-            "revenue_per_mu": self._ratio(now.revenue, now.land_mu),
-            "tax_per_mu": self._ratio(now.tax, now.land_mu),
+            "revenue_per_mu": self._ratio(now.revenue, now.land_mu, 2),
+            "tax_per_mu": self._ratio(now.tax, now.land_mu, 2),
         }
         before_per_mu = {
-            "revenue_per_mu": self._ratio(before.revenue, before.land_mu),
-            "tax_per_mu": self._ratio(before.tax, before.land_mu),
+            "revenue_per_mu": self._ratio(before.revenue, before.land_mu, 2),
+            "tax_per_mu": self._ratio(before.tax, before.land_mu, 2),
         }
         yoy = {key: _change(getattr(now, key), getattr(before, key)) for key in SUMMED}
         yoy |= {key: _change(per_mu[key], before_per_mu[key]) for key in per_mu}
