@@ -53,6 +53,12 @@ def test_company_page_adds_and_edits_a_year(office, staff, firm):
         f"/companies/{firm}/figures", data={**form, "year": "2023", "tax": "-1"}, headers=ORIGIN
     )
     assert bad.status_code == 422 and "aria-invalid" in bad.text
+    htmx = office.post(
+        f"/companies/{firm}/figures",
+        data={**form, "year": "2023", "tax": "-1"},
+        headers={**ORIGIN, "HX-Request": "true"},
+    )
+    assert htmx.status_code == 200 and 'id="figures"' in htmx.text and "aria-invalid" in htmx.text
     assert len(staff.get(f"/api/companies/{firm}/figures").json()) == 1
 
 

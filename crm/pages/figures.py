@@ -28,8 +28,8 @@ from crm.evaluation.figure_schemas import (
 )
 from crm.i18n import translate
 from crm.pages.deps import PageUser
-from crm.pages.forms import form_values, refused_form, see_other
-from crm.pages.templating import render
+from crm.pages.forms import FormRejected, form_values, refused_form, see_other
+from crm.pages.templating import is_htmx, render
 from crm.table_writing import XLSX_MEDIA_TYPE, table_bytes
 
 router = APIRouter(include_in_schema=False)
@@ -115,6 +115,18 @@ async def save_company_figures(
     def context() -> dict[str, Any]:
         return _company_context(session, user, company_id)
 
+    try:
+        _save_year(request, session, company_id, values, context)
+    except FormRejected as refused:
+        if is_htmx(request):
+            # htmx swaps no error response: the panel with its messages comes back as a page
+            # part (the form's own fields carry aria-invalid and the message).
+            refused.response.status_code = 200
+        raise
+    return see_other(request, f"/companies/{company_id}#figures")
+
+
+def _save_year(request: Request, session, company_id: int, values: dict, context) -> None:
     with refused_form(request, session, "figures/_company.html", context, values=values):
         figure_id = values.pop("figure_id", None)
         if figure_id:
@@ -126,7 +138,6 @@ async def save_company_figures(
             figures.update(session, row, FigureUpdate.model_validate(data))
         else:
             figures.create(session, company_id, FigureCreate.model_validate(values))
-    return see_other(request, f"/companies/{company_id}#figures")
 
 
 def _int(field: str, text: str) -> int:
