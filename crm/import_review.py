@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm.companies import import_columns as company_columns
 from crm.companies import importer as company_importer
+from crm.evaluation import figure_import
 from crm.importing import ImportReport, Progress
 from crm.leads import import_rows as lead_rows
 from crm.leads import importer as lead_importer
@@ -23,12 +24,14 @@ from crm.tabular import TableError, stream_table
 class ImportKind(StrEnum):
     companies = "companies"
     leads = "leads"
+    figures = "figures"  # local firms' yearly figures (亩均)
 
 
 # The headers a template carries: the very ones the importer reads and its export writes.
 TEMPLATE_HEADERS: dict[ImportKind, dict[str, str]] = {
     ImportKind.companies: company_columns.CHINESE_HEADERS,
     ImportKind.leads: lead_rows.CHINESE_HEADERS,
+    ImportKind.figures: figure_import.CHINESE_HEADERS,
 }
 
 
@@ -53,6 +56,8 @@ def run_import(
     }
     if kind == ImportKind.leads:
         return lead_importer.import_leads(session, content, filename, by=by, **options)
+    if kind == ImportKind.figures:
+        return figure_import.import_figures(session, content, filename, **options)
     return company_importer.import_companies(session, content, filename, **options)
 
 

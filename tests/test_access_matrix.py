@@ -23,6 +23,7 @@ from crm.escalations.schemas import NoteCreate
 from crm.projects.models import FundingInstalment, Milestone, MilestoneKind, Project, Verification
 from crm.workdays import service as workday_service
 from crm.workdays.schemas import ClosureCreate
+from tests import figures_access
 from tests import parks_access as parks
 from tests.factories import chain_file, company
 from tests.records import NOW, OTHER, OWN, ROLES, SEGMENT, Records, build_world
@@ -444,6 +445,20 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
     ),
     ("POST", "/api/tickets/{ticket_id}/supervision-notes"): Expect(pursuers, 201, _note_on_ticket),
     ("POST", "/api/supervision-notes/{note_id}/answer"): Expect(respondent, 200, _answer_note),
+    ("POST", "/api/companies/{company_id}/figures"): Expect(
+        office, 201, figures_access.create_figures, NO_RECORD
+    ),
+    ("PATCH", "/api/figures/{figure_id}"): Expect(
+        office, 200, figures_access.patch_figures, NO_RECORD
+    ),
+    ("DELETE", "/api/figures/{figure_id}"): Expect(
+        office, 204, figures_access.delete_figures, NO_RECORD
+    ),
+    ("POST", "/api/city-figures"): Expect(office, 201, figures_access.create_city_year, NO_RECORD),
+    ("PATCH", "/api/city-figures/{city_year_id}"): Expect(
+        office, 200, figures_access.patch_city_year, NO_RECORD
+    ),
+    ("POST", "/api/import/figures"): Expect(office, 200, figures_access.import_figures, NO_RECORD),
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}

@@ -14,6 +14,7 @@ from crm.api.routes import (
     companies,
     dashboard,
     escalations,
+    figures,
     gaps,
     imports,
     land,
@@ -64,6 +65,7 @@ PROTECTED_ROUTERS = [
     (land.park_figures_router, "parks"),
     (land.lead_sites_router, "leads"),
     (land.project_needs_router, "projects"),
+    (figures.router, "figures"),
 ]
 
 

@@ -55,6 +55,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "workdays": frozenset(),  # closures and 链长: administrators
     "dashboard": frozenset(),
     "targets": OFFICE,
+    "figures": OFFICE,  # 亩均: firms' yearly figures, the city's totals
     "audit": frozenset(),
 }
 

@@ -105,6 +105,23 @@ def import_leads(
     run_file_import(run_import, "导入线索", file, partial, ignore_column, sheet)
 
 
+@import_app.command("figures")
+def import_figures(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    partial: Annotated[
+        bool, typer.Option("--partial", help="import the good rows even if some are bad")
+    ] = False,
+    ignore_column: IgnoreColumn = None,
+    sheet: Sheet = None,
+) -> None:
+    """Import local firms' yearly figures (亩均) from CSV or XLSX, Chinese or English headers;
+    a row for a firm and year already stored updates it. Refused whole on a bad row unless
+    --partial."""
+    from crm.evaluation.figure_import import import_figures as run_import
+
+    run_file_import(run_import, "导入亩均数据", file, partial, ignore_column, sheet)
+
+
 def run_file_import(run_import, title: str, file: Path, partial, ignore_column, sheet) -> None:
     """Run an importer on the file in one unit of work, with progress, then report."""
     with progress_bar(title) as progress, unit_of_work() as session:

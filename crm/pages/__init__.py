@@ -16,6 +16,7 @@ from crm.pages import (
     cockpit,
     companies,
     escalations,
+    figures,
     imports,
     leads,
     parks,
@@ -52,6 +53,7 @@ PAGE_ROUTERS = [
     imports.router,
     users.router,
     reports.router,
+    figures.router,  # /parks/figures before /parks/{id}
     parks.router,
 ]
 

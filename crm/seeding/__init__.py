@@ -28,6 +28,7 @@ from crm.importing import Progress
 from crm.seeding import parks as park_carriers
 from crm.seeding import pipeline
 from crm.seeding import targets as target_seeds
+from crm.seeding.city_figures import load_city_figures
 from crm.seeding.escalations import load_escalations
 from crm.seeding.lead_lifecycle import load_lead_lifecycle
 from crm.seeding.project_lifecycle import load_project_lifecycle
@@ -49,6 +50,7 @@ class SeedResult:
     project_plans: int = 0  # projects given demo milestones and funding schedules
     leads_prepared: int = 0  # leads given pre-signing work (crm.seeding.lead_lifecycle)
     escalations: int = 0
+    city_years: int = 0  # the city's yearly totals (亩均 park shares)
     targets: int = 0
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
@@ -89,6 +91,7 @@ def load_seeds(
     result.leads_prepared = load_lead_lifecycle(session)
     result.escalations = load_escalations(session)
     result.targets = target_seeds.load_targets(session)
+    result.city_years = load_city_figures(session)
     return result
 
 

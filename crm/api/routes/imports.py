@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from crm.api.deps import CurrentUser, DbSession
 from crm.companies import importer as company_importer
 from crm.errors import Invalid
+from crm.evaluation import figure_import
 from crm.import_review import ImportKind
 from crm.importing import ImportRefused, ImportReport
 from crm.jobs import service as job_service
@@ -110,6 +111,29 @@ def import_leads(
         ignore=ignore_column,
         sheet=sheet,
         by=user.username,
+    )
+    return _applied(report)
+
+
+@router.post("/figures", response_model=ImportReport, responses=REFUSED)
+def import_figures(
+    request: Request,
+    file: UploadFile,
+    session: DbSession,
+    user: CurrentUser,
+    partial: Partial = False,
+    ignore_column: IgnoreColumns = [],  # noqa: B006 (FastAPI copies query defaults)
+    sheet: Sheet = None,
+    background: Background = None,
+):
+    """Local firms' yearly figures (亩均), Chinese or English headers; a row for a firm
+    (credit code, else name) and year already stored updates it."""
+    content = _content(file)
+    if _in_background(request, content, background):
+        kind = ImportKind.figures
+        return _submit(request, session, user, kind, file, content, partial, ignore_column, sheet)
+    report = figure_import.import_figures(
+        session, content, file.filename or "", partial=partial, ignore=ignore_column, sheet=sheet
     )
     return _applied(report)
 

@@ -61,6 +61,19 @@
       };
     },
 
+    bars: function (data) {  // grouped bars: data.categories, data.series, data.values[series]
+      return {
+        tooltip: { trigger: "axis" },
+        legend: { data: data.series, bottom: 0 },
+        grid: { left: 60, right: 20, top: 20, bottom: 60, containLabel: true },
+        xAxis: { type: "category", data: data.categories },
+        yAxis: { type: "value" },
+        series: data.series.map(function (name, i) {
+          return { name: name, type: "bar", data: data.values[i] };
+        })
+      };
+    },
+
     chainmap: function (data, element) {
       var nodes = data.nodes.map(function (n) {
         var kind = n.external ? "external" : n.status;
