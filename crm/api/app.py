@@ -14,6 +14,7 @@ from crm.api.routes import (
     companies,
     dashboard,
     escalations,
+    evaluation,
     gaps,
     imports,
     land,
@@ -64,6 +65,8 @@ PROTECTED_ROUTERS = [
     (land.park_figures_router, "parks"),
     (land.lead_sites_router, "leads"),
     (land.project_needs_router, "projects"),
+    (evaluation.router, "evaluation"),
+    (evaluation.company_grades_router, "companies"),
 ]
 
 

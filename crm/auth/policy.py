@@ -55,6 +55,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "workdays": frozenset(),  # closures and 链长: administrators
     "dashboard": frozenset(),
     "targets": OFFICE,
+    "evaluation": OFFICE,  # 亩均 schemes, runs, publishing (unpublishing: administrators)
     "audit": frozenset(),
 }
 
