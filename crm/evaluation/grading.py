@@ -292,3 +292,16 @@ def table(session: Session, scheme: EvaluationScheme) -> tuple[list[str], list[l
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
+
+
+def company_section(session: Session, company_id: int, user: User) -> dict:
+    """What a company's page shows of its grading: grades (newest first) and, when the newest
+    is D, the plots it holds that are due a land check."""
+    grades = company_grades(session, company_id, user)
+    latest = grades[0] if grades else None
+    checks = (
+        land_checks(session, latest.year, company_id=company_id)
+        if latest and latest.grade == "D"
+        else []
+    )
+    return {"grades": grades, "grade_land_checks": checks, "grade_measure_labels": MEASURE_LABELS}

@@ -16,6 +16,7 @@ from crm.pages import (
     cockpit,
     companies,
     escalations,
+    evaluation,
     imports,
     leads,
     parks,
@@ -53,6 +54,7 @@ PAGE_ROUTERS = [
     users.router,
     reports.router,
     parks.router,
+    evaluation.router,
 ]
 
 
