@@ -23,6 +23,7 @@ from crm.escalations.schemas import NoteCreate
 from crm.projects.models import FundingInstalment, Milestone, MilestoneKind, Project, Verification
 from crm.workdays import service as workday_service
 from crm.workdays.schemas import ClosureCreate
+from tests import evaluation_access as evaluation
 from tests import parks_access as parks
 from tests.factories import chain_file, company
 from tests.records import NOW, OTHER, OWN, ROLES, SEGMENT, Records, build_world
@@ -444,6 +445,16 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
     ),
     ("POST", "/api/tickets/{ticket_id}/supervision-notes"): Expect(pursuers, 201, _note_on_ticket),
     ("POST", "/api/supervision-notes/{note_id}/answer"): Expect(respondent, 200, _answer_note),
+    # 亩均 evaluation: schemes, runs and publishing by the office; unpublishing by administrators.
+    ("PUT", "/api/evaluation/{year}/scheme"): Expect(office, 200, evaluation.put_scheme, NO_RECORD),
+    ("POST", "/api/evaluation/{year}/scheme/default"): Expect(
+        office, 201, evaluation.create_default, NO_RECORD
+    ),
+    ("POST", "/api/evaluation/{year}/run"): Expect(office, 200, evaluation.run, NO_RECORD),
+    ("POST", "/api/evaluation/{year}/publish"): Expect(office, 200, evaluation.publish, NO_RECORD),
+    ("POST", "/api/evaluation/{year}/unpublish"): Expect(
+        admin_only, 200, evaluation.unpublish, NO_RECORD
+    ),
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
