@@ -32,7 +32,7 @@ def load_evaluation(session: Session) -> int:
     """Figures for every local company, then the three years graded and published; returns
     how many figure rows were added."""
     companies = session.scalars(select(Company).where(Company.is_local).order_by(Company.id))
-    have = set(session.execute(select(CompanyYear.company_id, CompanyYear.year)).tuples())
+    have = {tuple(row) for row in session.execute(select(CompanyYear.company_id, CompanyYear.year))}
     now = utcnow()
     rows = [
         {**row, "version": 1, "created_at": now, "updated_at": now}
