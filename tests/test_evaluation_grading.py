@@ -305,3 +305,41 @@ def test_the_grading_list_is_an_xlsx_with_one_row_per_firm(world):
     assert by_name["丁化工"][grade_at] == "D 限制发展"
     assert by_name["丁化工"][header.index("亩均税收(万元/亩)")] == round(900 / 120, 2)
     assert by_name["丁化工"][header.index("得分")] == round(stored["丁化工"]["score"], 2)
+
+
+def _scheme_form(scheme: dict, **changes) -> dict:
+    form = {"version": scheme["version"], **{k: scheme[k] for k in ("a_pct", "b_pct", "c_pct")}}
+    for population, rows in scheme["indicators"].items():
+        for row in rows:
+            form[f"w-{population}-{row['indicator']}"] = row["weight"]
+            form[f"d-{population}-{row['indicator']}"] = row["direction"]
+    for grade, measures in scheme["measures"].items():
+        for area, text in measures.items():
+            form[f"m-{grade}-{area}"] = text
+    return {**form, **changes}
+
+
+def test_the_page_edits_runs_and_publishes_and_a_viewer_may_not(world, browser_login):
+    staff, _ = world
+    web = browser_login("staff")
+    assert web.post(f"/evaluation/{YEAR}/scheme/default").status_code == 303
+    scheme = staff.get(f"/api/evaluation/{YEAR}/scheme").json()
+    refused = web.post(
+        f"/evaluation/{YEAR}/scheme", data=_scheme_form(scheme, **{"w-above-rd_intensity": 20})
+    )
+    assert refused.status_code == 422 and "权重之和须为100" in refused.text
+    form = _scheme_form(scheme, **{"m-D-credit": "压降授信额度"})
+    assert web.post(f"/evaluation/{YEAR}/scheme", data=form).status_code == 303
+    assert (
+        staff.get(f"/api/evaluation/{YEAR}/scheme").json()["measures"]["D"]["credit"]
+        == "压降授信额度"
+    )
+    assert web.post(f"/evaluation/{YEAR}/run").status_code == 303
+    page = web.get("/evaluation", params={"year": YEAR, "grade": "D"})
+    assert page.status_code == 200 and "丁化工" in page.text and "甲精密制造" not in page.text
+    viewer = browser_login("viewer")
+    assert "尚未发布" in viewer.get("/evaluation", params={"year": YEAR}).text
+    assert viewer.post(f"/evaluation/{YEAR}/publish").status_code == 403
+    assert web.post(f"/evaluation/{YEAR}/publish").status_code == 303
+    shown = viewer.get("/evaluation", params={"year": YEAR})
+    assert "丁化工" in shown.text and "压降授信额度" in shown.text

@@ -32,6 +32,7 @@ from crm.parks.plots import HELD
 class ContributionPublic(BaseModel):
     indicator: str
     label: str
+    unit: str
     weight: int
     value: float | None
     benchmark: float | None
@@ -170,6 +171,7 @@ def result_public(row: EvaluationResult, scheme: EvaluationScheme) -> ResultPubl
             ContributionPublic(
                 indicator=item.indicator,
                 label=INDICATOR_LABELS[Indicator(item.indicator)][0],
+                unit=INDICATOR_LABELS[Indicator(item.indicator)][1],
                 weight=item.weight,
                 value=item.value,
                 benchmark=item.benchmark,

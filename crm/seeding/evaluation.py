@@ -46,8 +46,8 @@ def load_evaluation(session: Session) -> int:
         if schemes.find(session, year) is not None:
             continue
         schemes.create_default(session, year)
-        grading.run(session, year, by="seed", now=_published_on(year))
-        grading.publish(session, year, by="seed", now=_published_on(year))
+        grading.run(session, year, by="admin", now=_published_on(year))
+        grading.publish(session, year, by="admin", now=_published_on(year))
     return len(rows)
 
 
