@@ -24,6 +24,7 @@ from crm.projects.models import FundingInstalment, Milestone, MilestoneKind, Pro
 from crm.workdays import service as workday_service
 from crm.workdays.schemas import ClosureCreate
 from tests import figures_access
+from tests import evaluation_access as evaluation
 from tests import parks_access as parks
 from tests.factories import chain_file, company
 from tests.records import NOW, OTHER, OWN, ROLES, SEGMENT, Records, build_world
@@ -459,6 +460,16 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
         office, 200, figures_access.patch_city_year, NO_RECORD
     ),
     ("POST", "/api/import/figures"): Expect(office, 200, figures_access.import_figures, NO_RECORD),
+    # 亩均 evaluation: schemes, runs and publishing by the office; unpublishing by administrators.
+    ("PUT", "/api/evaluation/{year}/scheme"): Expect(office, 200, evaluation.put_scheme, NO_RECORD),
+    ("POST", "/api/evaluation/{year}/scheme/default"): Expect(
+        office, 201, evaluation.create_default, NO_RECORD
+    ),
+    ("POST", "/api/evaluation/{year}/run"): Expect(office, 200, evaluation.run, NO_RECORD),
+    ("POST", "/api/evaluation/{year}/publish"): Expect(office, 200, evaluation.publish, NO_RECORD),
+    ("POST", "/api/evaluation/{year}/unpublish"): Expect(
+        admin_only, 200, evaluation.unpublish, NO_RECORD
+    ),
 }
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}

@@ -264,3 +264,37 @@ def test_the_warning_shows_in_the_api_and_on_the_project_page(database_url, sess
         assert page.status_code == 200
         assert "公平竞争审查不通过" in page.text and notes[0] in page.text
     app.state.engine.dispose()
+
+
+def test_every_local_firm_is_graded_each_year_with_plausible_tax_per_mu(session, companies):
+    """亩均 (issue 23): figures for every local firm in 2023–2025, a published grading each year
+    with all four grades, grades that move between years, tax per mu in a believable range."""
+    from crm.evaluation.grading_models import EvaluationContribution, EvaluationResult
+    from crm.evaluation.models import CompanyYear
+
+    local = {c.id for c in companies if c.is_local}
+    for year in (2023, 2024, 2025):
+        figured = set(
+            session.scalars(select(CompanyYear.company_id).where(CompanyYear.year == year))
+        )
+        assert figured == local, year
+    grades = {
+        (row.company_id, row.year): row.grade for row in session.scalars(select(EvaluationResult))
+    }
+    assert {grade for (_, year), grade in grades.items() if year == 2025} == set("ABCD")
+    moved = [cid for cid in local if grades[(cid, 2024)] != grades[(cid, 2025)]]
+    assert 0.05 * len(local) < len(moved) < 0.6 * len(local)
+    above_tax = sorted(
+        session.scalars(
+            select(EvaluationContribution.value)
+            .join(EvaluationResult, EvaluationResult.id == EvaluationContribution.result_id)
+            .where(
+                EvaluationResult.population == "above",
+                EvaluationContribution.indicator == "tax_per_mu",
+                EvaluationContribution.value.is_not(None),
+            )
+        )
+    )
+    assert 10 <= above_tax[len(above_tax) // 2] <= 80  # 万元/亩: the median 规上 firm
+    populations = set(session.scalars(select(EvaluationResult.population)))
+    assert populations == {"above", "land_3plus", "land_under3", "tenant"}

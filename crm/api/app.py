@@ -15,6 +15,7 @@ from crm.api.routes import (
     dashboard,
     escalations,
     figures,
+    evaluation,
     gaps,
     imports,
     land,
@@ -66,6 +67,8 @@ PROTECTED_ROUTERS = [
     (land.lead_sites_router, "leads"),
     (land.project_needs_router, "projects"),
     (figures.router, "figures"),
+    (evaluation.router, "evaluation"),
+    (evaluation.company_grades_router, "companies"),
 ]
 
 

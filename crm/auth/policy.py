@@ -56,6 +56,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "dashboard": frozenset(),
     "targets": OFFICE,
     "figures": OFFICE,  # 亩均: firms' yearly figures, the city's totals
+    "evaluation": OFFICE,  # 亩均 schemes, runs, publishing (unpublishing: administrators)
     "audit": frozenset(),
 }
 

@@ -17,6 +17,7 @@ from crm.pages import (
     companies,
     escalations,
     figures,
+    evaluation,
     imports,
     leads,
     parks,
@@ -55,6 +56,7 @@ PAGE_ROUTERS = [
     reports.router,
     figures.router,  # /parks/figures before /parks/{id}
     parks.router,
+    evaluation.router,
 ]
 
 

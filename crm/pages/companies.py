@@ -12,6 +12,7 @@ from crm.api.deps import DbSession
 from crm.chains.models import Chain
 from crm.companies import service as company_service
 from crm.companies.models import Park, Tag
+from crm.evaluation import grading
 from crm.leads import service as lead_service
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page
@@ -104,5 +105,6 @@ def company_page(
         "segment_names": segment_names,
         "leads": leads,
         "projects": projects,
+        **grading.company_section(session, company.id, user),
     }
     return render(request, "companies/detail.html", context)

@@ -30,6 +30,7 @@ from crm.seeding import pipeline
 from crm.seeding import targets as target_seeds
 from crm.seeding.city_figures import load_city_figures
 from crm.seeding.escalations import load_escalations
+from crm.seeding.evaluation import load_evaluation
 from crm.seeding.lead_lifecycle import load_lead_lifecycle
 from crm.seeding.project_lifecycle import load_project_lifecycle
 
@@ -52,6 +53,7 @@ class SeedResult:
     escalations: int = 0
     city_years: int = 0  # the city's yearly totals (亩均 park shares)
     targets: int = 0
+    company_years: int = 0  # yearly 亩均 figures (crm.seeding.evaluation)
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
 
@@ -92,6 +94,7 @@ def load_seeds(
     result.escalations = load_escalations(session)
     result.targets = target_seeds.load_targets(session)
     result.city_years = load_city_figures(session)
+    result.company_years = load_evaluation(session)
     return result
 
 

@@ -45,6 +45,18 @@
       };
     },
 
+    grades: function (data) {
+      var colours = ["#1b7f3b", "#0b5394", "#a86b00", "#b3261e"];
+      return {
+        tooltip: { trigger: "axis" },
+        grid: { left: 50, right: 20, top: 20, bottom: 40 },
+        xAxis: { type: "category", data: data.names },
+        yAxis: { type: "value", name: data.series, minInterval: 1 },
+        series: [{ name: data.series, type: "bar", label: { show: true, position: "top" },
+          data: data.counts.map(function (v, i) { return { value: v, itemStyle: { color: colours[i] } }; }) }]
+      };
+    },
+
     trend: function (data) {
       return {
         tooltip: { trigger: "axis" },
