@@ -9,6 +9,7 @@ from crm.db import Base
 from crm.escalations import models as escalation_models  # noqa: F401
 from crm.evaluation import models as evaluation_models  # noqa: F401
 from crm.jobs import models as job_models  # noqa: F401
+from crm.ladder import models as ladder_models  # noqa: F401
 from crm.leads import models as lead_models  # noqa: F401
 from crm.parks import models as park_models  # noqa: F401
 from crm.projects import models as project_models  # noqa: F401

@@ -16,6 +16,7 @@ from crm.api.routes import (
     escalations,
     gaps,
     imports,
+    ladder,
     land,
     lead_lifecycle,
     leads,
@@ -64,6 +65,7 @@ PROTECTED_ROUTERS = [
     (land.park_figures_router, "parks"),
     (land.lead_sites_router, "leads"),
     (land.project_needs_router, "projects"),
+    (ladder.router, "ladder"),
 ]
 
 
