@@ -17,6 +17,7 @@ from crm.pages import (
     companies,
     escalations,
     imports,
+    ladder,
     leads,
     parks,
     projects,
@@ -53,6 +54,7 @@ PAGE_ROUTERS = [
     users.router,
     reports.router,
     parks.router,
+    ladder.router,
 ]
 
 

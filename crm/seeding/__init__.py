@@ -29,6 +29,7 @@ from crm.seeding import parks as park_carriers
 from crm.seeding import pipeline
 from crm.seeding import targets as target_seeds
 from crm.seeding.escalations import load_escalations
+from crm.seeding.ladder import load_ladder
 from crm.seeding.lead_lifecycle import load_lead_lifecycle
 from crm.seeding.project_lifecycle import load_project_lifecycle
 
@@ -50,6 +51,7 @@ class SeedResult:
     leads_prepared: int = 0  # leads given pre-signing work (crm.seeding.lead_lifecycle)
     escalations: int = 0
     targets: int = 0
+    tier_entries: int = 0  # the cultivation ladder (crm.seeding.ladder)
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
 
@@ -89,6 +91,7 @@ def load_seeds(
     result.leads_prepared = load_lead_lifecycle(session)
     result.escalations = load_escalations(session)
     result.targets = target_seeds.load_targets(session)
+    result.tier_entries = load_ladder(session)
     return result
 
 
