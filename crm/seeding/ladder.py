@@ -65,13 +65,13 @@ TICKETS = [
     ("other", "出口订单物流协调", None),
 ]
 TARGETS = {
-    2025: {Tier.upgrade: 25, Tier.srdi: 12, Tier.little_giant: 3, Tier.champion: 1},
+    2025: {Tier.upgrade: 10, Tier.srdi: 12, Tier.little_giant: 2, Tier.champion: 1},
     2026: {
-        Tier.upgrade: 30,
-        Tier.srdi: 15,
-        Tier.little_giant: 4,
+        Tier.upgrade: 12,
+        Tier.srdi: 20,
+        Tier.little_giant: 3,
         Tier.champion: 1,
-        Tier.large_group: 2,
+        Tier.large_group: 1,
     },
 }
 

@@ -52,7 +52,7 @@
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
         legend: { data: data.series, bottom: 0 },
-        grid: { left: 150, right: 20, top: 10, bottom: 40 },
+        grid: { left: 10, right: 30, top: 10, bottom: 40, containLabel: true },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", inverse: true, data: data.names },
         series: keys.map(function (key, i) {
