@@ -11,6 +11,7 @@ from crm.evaluation import city_models  # noqa: F401
 from crm.evaluation import grading_models  # noqa: F401
 from crm.evaluation import models as evaluation_models  # noqa: F401
 from crm.jobs import models as job_models  # noqa: F401
+from crm.ladder import models as ladder_models  # noqa: F401
 from crm.leads import models as lead_models  # noqa: F401
 from crm.parks import models as park_models  # noqa: F401
 from crm.projects import models as project_models  # noqa: F401

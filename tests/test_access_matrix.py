@@ -25,6 +25,7 @@ from crm.workdays import service as workday_service
 from crm.workdays.schemas import ClosureCreate
 from tests import figures_access
 from tests import evaluation_access as evaluation
+from tests import ladder_access as ladder
 from tests import parks_access as parks
 from tests.factories import chain_file, company
 from tests.records import NOW, OTHER, OWN, ROLES, SEGMENT, Records, build_world
@@ -469,6 +470,24 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
     ("POST", "/api/evaluation/{year}/publish"): Expect(office, 200, evaluation.publish, NO_RECORD),
     ("POST", "/api/evaluation/{year}/unpublish"): Expect(
         admin_only, 200, evaluation.unpublish, NO_RECORD
+    # 四库三台阶 (crm.ladder): the office; deleting a tier entry, administrators. A local firm's
+    # ticket is raised by the office (its assignee and liaison then work on it).
+    ("POST", "/api/companies/{company_id}/tiers"): Expect(office, 201, ladder.add_tier, NO_RECORD),
+    ("PATCH", "/api/tiers/{tier_id}"): Expect(office, 200, ladder.patch_tier, NO_RECORD),
+    ("POST", "/api/tiers/{tier_id}/end"): Expect(office, 200, ladder.end_tier, NO_RECORD),
+    ("DELETE", "/api/tiers/{tier_id}"): Expect(admin_only, 204, ladder.delete_tier, NO_RECORD),
+    ("PUT", "/api/companies/{company_id}/liaison"): Expect(
+        office, 422, ladder.set_liaison, NO_RECORD
+    ),
+    ("PUT", "/api/companies/{company_id}/plans/{year}"): Expect(
+        office, 200, ladder.put_plan, NO_RECORD
+    ),
+    ("DELETE", "/api/companies/{company_id}/plans/{year}"): Expect(
+        office, 204, ladder.delete_plan, NO_RECORD
+    ),
+    ("PUT", "/api/ladder/targets/{year}"): Expect(office, 200, ladder.put_targets, NO_RECORD),
+    ("POST", "/api/companies/{company_id}/tickets"): Expect(
+        office, 201, ladder.raise_ticket, NO_RECORD
     ),
 }
 

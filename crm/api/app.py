@@ -18,6 +18,7 @@ from crm.api.routes import (
     evaluation,
     gaps,
     imports,
+    ladder,
     land,
     lead_lifecycle,
     leads,
@@ -69,6 +70,7 @@ PROTECTED_ROUTERS = [
     (figures.router, "figures"),
     (evaluation.router, "evaluation"),
     (evaluation.company_grades_router, "companies"),
+    (ladder.router, "ladder"),
 ]
 
 

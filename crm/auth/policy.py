@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from crm.auth.models import Role, User
 from crm.errors import NotPermitted
+from crm.ladder.models import CompanyLiaison
 from crm.leads.models import Lead, Visit
 from crm.projects.models import GreenCard, Project
 from crm.taskforces.models import TaskForce, task_force_member
@@ -57,6 +58,7 @@ WRITERS: dict[str, frozenset[Role]] = {
     "targets": OFFICE,
     "figures": OFFICE,  # 亩均: firms' yearly figures, the city's totals
     "evaluation": OFFICE,  # 亩均 schemes, runs, publishing (unpublishing: administrators)
+    "ladder": OFFICE,  # tiers, liaisons, plans and tier targets (crm.ladder)
     "audit": frozenset(),
 }
 
@@ -73,6 +75,11 @@ def check(user: User, resource: str, action: Action) -> None:
 def is_office(user: User) -> bool:
     """Admin and staff: every business record is theirs to write."""
     return user.role in OFFICE
+
+
+def require_office(user: User, what: str) -> None:
+    if not is_office(user):
+        raise NotPermitted(f"only the promotion office {what}")
 
 
 # --- whose task forces -------------------------------------------------------------------------
@@ -160,6 +167,12 @@ def require_verify_milestones(session: Session, user: User, project: Project) ->
 def may_write_ticket(session: Session, user: User, ticket: Ticket) -> bool:
     if user.role == Role.specialist and ticket.assignee_id == user.id:
         return True
+    if ticket.project is None:  # a local company's ticket: its assignee and the firm's liaison
+        liaison = ticket.liaison
+        return is_office(user) or user.id in (
+            ticket.assignee_id,
+            liaison.user_id if liaison else None,
+        )
     return may_write_project(session, user, ticket.project)
 
 
@@ -313,7 +326,11 @@ def writable_tickets(user: User) -> ColumnElement[bool]:
         return true()
     if user.role in (Role.leader, Role.specialist):
         projects = Ticket.project_id.in_(select(Project.id).where(writable_projects(user)))
+        local = Ticket.company_id.is_not(None) & or_(
+            Ticket.assignee_id == user.id,
+            Ticket.liaison.has(CompanyLiaison.user_id == user.id),
+        )
         if user.role == Role.specialist:
-            return or_(projects, Ticket.assignee_id == user.id)
-        return projects
+            return or_(projects, Ticket.assignee_id == user.id, local)
+        return or_(projects, local)
     return false()

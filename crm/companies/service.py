@@ -10,6 +10,7 @@ from crm.companies import parks
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, CompanyPublic, CompanyUpdate, normalise_name
 from crm.companies.search import name_matches
+from crm.companies.sme import SME_TAGS, not_sme_reason
 from crm.errors import Conflict, Invalid, NotFound
 from crm.listing import Page, Total, fetch_page_by_ids
 from crm.updates import check_version, refuse_nulls
@@ -235,5 +236,11 @@ def _apply(session: Session, company: Company, changes: dict) -> None:
         company.segments = list({s.id: s for s in by_ref.values()}.values())
     if tags is not None:
         wanted = list(dict.fromkeys(tags))
+        if SME_TAGS & set(wanted):  # 专精特新 and 小巨人 are for SMEs only (crm.companies.sme)
+            reason = not_sme_reason(
+                employees=company.employees, revenue_yi=company.revenue, tags=set(wanted)
+            )
+            if reason:
+                raise Invalid("tags", reason)
         current = {row.tag: row for row in company.tag_rows}
         company.tag_rows = [current.get(tag) or CompanyTag(tag=tag) for tag in wanted]

@@ -26,6 +26,8 @@ _LOAD = (
 def may_supervise(session: Session, user: User, subject: Subject) -> bool:
     if policy.is_office(user) or user.city_leader:
         return True
+    if subject.project_id is None:  # a local company's ticket: the office and city leaders
+        return False
     leaders = project_leaders(session, [subject.project_id]).get(subject.project_id)
     return leaders is not None and user.id in (
         leaders.task_force_leader_id,

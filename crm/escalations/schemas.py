@@ -21,7 +21,7 @@ class EscalationPublic(Told):
     subject_type: SubjectType
     subject_id: int
     subject: str = Field(description="the ticket's title or the project's company")
-    project_id: int
+    project_id: int | None
     company: str
     reason: str
     still_late: bool = Field(description="the ticket is still open (the project still red)")
@@ -49,7 +49,7 @@ class NotePublic(BaseModel):
     subject_type: SubjectType
     subject_id: int
     subject: str
-    project_id: int
+    project_id: int | None
     body: str
     sent_by: str
     sent_by_name: str

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.companies.models import Company
@@ -21,7 +21,7 @@ class Subject:
     subject_type: SubjectType
     subject_id: int
     label: str  # the ticket's title, the project's company
-    project_id: int
+    project_id: int | None  # None: a local company's ticket
     company: str
     still_late: bool
     respondent_id: int | None  # who answers a 督办 note: the assignee, the specialist
@@ -46,9 +46,10 @@ def describe(
                 Ticket.due_at,
                 Ticket.assignee_id,
             )
-            .join(Project, Ticket.project_id == Project.id)
-            .join(Lead, Project.lead_id == Lead.id)
-            .join(Company, Lead.company_id == Company.id)
+            .outerjoin(Project, Ticket.project_id == Project.id)
+            .outerjoin(Lead, Project.lead_id == Lead.id)
+            # A local company's ticket names its company directly.
+            .join(Company, Company.id == func.coalesce(Ticket.company_id, Lead.company_id))
             .where(Ticket.id.in_(ticket_ids))
         )
         for tid, title, pid, company, status, due, assignee in session.execute(query):

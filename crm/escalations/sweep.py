@@ -26,6 +26,7 @@ from crm.escalations.leaders import (
     second_level_recipients,
 )
 from crm.escalations.models import Escalation, Level, SubjectType
+from crm.ladder.models import CompanyLiaison
 from crm.projects import lights
 from crm.projects.milestones import add_months
 from crm.tickets.models import OPEN_STATUSES, Ticket
@@ -75,6 +76,22 @@ def late_tickets(session: Session, *, now: datetime) -> list[Late]:
         late += [
             Late(SubjectType.ticket, tid, level, due, tf, chain, "overdue")
             for tid, due, tf, chain in session.execute(query)
+        ]
+        # A local company's ticket (no project): first level to the firm's liaison city
+        # leader, second level to the city leaders.
+        local = select(Ticket.id, moment, CompanyLiaison.user_id).outerjoin(
+            CompanyLiaison,
+            (CompanyLiaison.company_id == Ticket.company_id) & CompanyLiaison.until.is_(None),
+        )
+        local = local.where(
+            Ticket.company_id.is_not(None),
+            Ticket.status.in_(OPEN_STATUSES),
+            moment < now,
+            _not_escalated(SubjectType.ticket, Ticket.id, level),
+        )
+        late += [
+            Late(SubjectType.ticket, tid, level, due, liaison, None, "overdue")
+            for tid, due, liaison in session.execute(local)
         ]
     return late
 

@@ -19,6 +19,7 @@ from crm.pages import (
     figures,
     evaluation,
     imports,
+    ladder,
     leads,
     parks,
     projects,
@@ -57,6 +58,7 @@ PAGE_ROUTERS = [
     figures.router,  # /parks/figures before /parks/{id}
     parks.router,
     evaluation.router,
+    ladder.router,
 ]
 
 

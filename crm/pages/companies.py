@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 
-from crm.api.deps import DbSession
+from crm.api.deps import DbSession, RequestTime
 from crm.chains.models import Chain
 from crm.companies import service as company_service
 from crm.companies.models import Park, Tag
@@ -16,6 +16,7 @@ from crm.evaluation import grading
 from crm.leads import service as lead_service
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page
+from crm.pages import ladder as ladder_pages
 from crm.pages.deps import PageUser
 from crm.pages.templating import render
 from crm.projects import service as project_service
@@ -90,6 +91,7 @@ def company_page(
     request: Request,
     session: DbSession,
     user: PageUser,
+    now: RequestTime,
     company_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ):
     company = company_service.get(session, company_id)
@@ -107,4 +109,6 @@ def company_page(
         "projects": projects,
         **grading.company_section(session, company.id, user),
     }
+    if company.is_local:  # the cultivation ladder serves local firms
+        context |= ladder_pages.company_section(session, company.id, now)
     return render(request, "companies/detail.html", context)

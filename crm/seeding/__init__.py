@@ -31,6 +31,7 @@ from crm.seeding import targets as target_seeds
 from crm.seeding.city_figures import load_city_figures
 from crm.seeding.escalations import load_escalations
 from crm.seeding.evaluation import load_evaluation
+from crm.seeding.ladder import load_ladder
 from crm.seeding.lead_lifecycle import load_lead_lifecycle
 from crm.seeding.project_lifecycle import load_project_lifecycle
 
@@ -54,6 +55,7 @@ class SeedResult:
     city_years: int = 0  # the city's yearly totals (亩均 park shares)
     targets: int = 0
     company_years: int = 0  # yearly 亩均 figures (crm.seeding.evaluation)
+    tier_entries: int = 0  # the cultivation ladder (crm.seeding.ladder)
     new_logins: dict[str, str] = field(default_factory=dict)  # username → password
 
 
@@ -95,6 +97,7 @@ def load_seeds(
     result.targets = target_seeds.load_targets(session)
     result.city_years = load_city_figures(session)
     result.company_years = load_evaluation(session)
+    result.tier_entries = load_ladder(session)
     return result
 
 

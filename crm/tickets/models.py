@@ -5,7 +5,9 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.auth.models import User
+from crm.companies.models import Company
 from crm.db import Base, UTCDateTime, VersionedMixin
+from crm.ladder.models import CompanyLiaison
 from crm.projects.models import GreenCard, Project
 
 
@@ -39,20 +41,30 @@ OPEN_STATUSES = (TicketStatus.open, TicketStatus.in_progress)
 
 
 class Ticket(VersionedMixin, Base):
-    """A service request (诉求 / 服务工单) raised under a project's green card."""
+    """A service request (诉求 / 服务工单): raised under a project's green card, or for a local
+    company (its ``company_id``, no project): exactly one of the two."""
 
     __tablename__ = "service_ticket"
     __table_args__ = (
         CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+        CheckConstraint(
+            "(project_id IS NOT NULL AND green_card_id IS NOT NULL AND company_id IS NULL)"
+            " OR (project_id IS NULL AND green_card_id IS NULL AND company_id IS NOT NULL)",
+            name="one_subject",
+        ),
         Index("ix_service_ticket_status_due_at", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(
+    project_id: Mapped[int | None] = mapped_column(
         ForeignKey("project.id", ondelete="CASCADE"), index=True
     )
-    green_card_id: Mapped[int] = mapped_column(
+    green_card_id: Mapped[int | None] = mapped_column(
         ForeignKey("green_card.id", ondelete="CASCADE"), index=True
+    )
+    # A local company's own ticket (no project): 一企一策 support for firms already here.
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[TicketCategory] = mapped_column(
         Enum(TicketCategory, native_enum=False, length=16), index=True
@@ -77,6 +89,14 @@ class Ticket(VersionedMixin, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
 
-    project: Mapped[Project] = relationship()
-    green_card: Mapped[GreenCard] = relationship()
+    project: Mapped[Project | None] = relationship()
+    green_card: Mapped[GreenCard | None] = relationship()
+    company: Mapped[Company | None] = relationship()
+    # A local company's ticket escalates to the city leader who keeps in touch with the firm.
+    liaison: Mapped[CompanyLiaison | None] = relationship(
+        primaryjoin="and_(Ticket.company_id == foreign(CompanyLiaison.company_id),"
+        " CompanyLiaison.until.is_(None))",
+        viewonly=True,
+        uselist=False,
+    )
     assignee: Mapped[User | None] = relationship()

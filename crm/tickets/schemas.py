@@ -40,9 +40,10 @@ class TicketUpdate(InputModel):
 
 class TicketPublic(BaseModel):
     id: int
-    project_id: int
+    project_id: int | None = Field(description="null for a local company's own ticket")
+    company_id: int | None = Field(description="the local company of a ticket raised for it")
     company: str
-    card_no: str
+    card_no: str | None
     category: TicketCategory
     title: str
     description: str | None
@@ -54,7 +55,8 @@ class TicketPublic(BaseModel):
     due_at: dt.datetime
     overdue: bool = Field(description="open or in progress past its due time")
     escalated_to: str | None = Field(
-        description="while overdue: the leader of the task force pursuing the project's lead"
+        description="while overdue: the leader of the task force pursuing the project's lead; "
+        "for a local company's ticket, the city leader who keeps in touch with the firm"
     )
     resolution: str | None
     resolved_at: dt.datetime | None

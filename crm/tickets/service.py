@@ -1,19 +1,23 @@
-"""Service tickets (诉求 / 服务工单) under a project's green card, with an SLA by priority.
+"""Service tickets (诉求 / 服务工单) with an SLA by priority: under a project's green card, or
+raised for a local company (no project).
 
 A ticket open or in progress past its due time is overdue; overdue tickets escalate to the
-leader of the task force pursuing the project's lead, and are counted for the dashboard.
+leader of the task force pursuing the project's lead (a local company's ticket: to the city
+leader who keeps in touch with the firm), and are counted for the dashboard.
 """
 
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth import service as auth_service
 from crm.auth.models import User
 from crm.chains.models import Chain, Segment
+from crm.companies.models import Company
 from crm.errors import Conflict, Invalid, NotFound
+from crm.ladder.models import CompanyLiaison
 from crm.leads.models import Lead
 from crm.listing import Page, contains, fetch_page
 from crm.projects.models import CardStatus, Project
@@ -33,6 +37,8 @@ FINAL_STATUSES = (TicketStatus.resolved, TicketStatus.closed)
 
 _LOAD = (
     selectinload(Ticket.assignee),
+    selectinload(Ticket.company),
+    selectinload(Ticket.liaison).selectinload(CompanyLiaison.user),
     selectinload(Ticket.green_card),
     selectinload(Ticket.project).selectinload(Project.lead).selectinload(Lead.company),
     selectinload(Ticket.project)
@@ -74,7 +80,10 @@ def sla_state(ticket: Ticket, now: datetime) -> SlaState:
 
 
 def escalation_target(ticket: Ticket) -> User | None:
-    """The leader of the task force pursuing the project's lead, if there is one."""
+    """The leader of the task force pursuing the project's lead, if there is one; for a local
+    company's ticket, the firm's liaison city leader."""
+    if ticket.project is None:
+        return ticket.liaison.user if ticket.liaison else None
     task_force = ticket.project.lead.task_force
     return task_force.leader if task_force else None
 
@@ -124,6 +133,47 @@ def create(
     session.add(ticket)
     session.flush()
     return ticket
+
+
+def create_for_company(
+    session: Session,
+    company: Company,
+    data: TicketCreate,
+    *,
+    by: str | None,
+    now: datetime,
+    sla: SlaRules,
+) -> Ticket:
+    """A ticket for a local company with no project: the same SLA; assigned to whoever
+    raises it unless an assignee is named."""
+    if not company.is_local:
+        raise Invalid(
+            "company_id",
+            f"企业 {company.name} 不是本地企业：无项目的诉求只为本地企业受理 "
+            "(a ticket without a project is for a local company only)",
+        )
+    named = data.assignee or by
+    ticket = Ticket(
+        company=company,
+        category=data.category,
+        title=data.title,
+        description=data.description,
+        priority=data.priority,
+        status=TicketStatus.open,
+        assignee=auth_service.require_user(session, named, field="assignee") if named else None,
+        raised_by=by,
+        raised_at=now,
+    )
+    schedule(ticket, sla, calendar(session, sla))
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+def company_name(ticket: Ticket) -> str:
+    if ticket.company is not None:
+        return ticket.company.name
+    return ticket.project.lead.company.name
 
 
 def update(
@@ -186,6 +236,7 @@ def filtered_query(
     category: TicketCategory | None = None,
     priority: TicketPriority | None = None,
     project_id: int | None = None,
+    company_id: int | None = None,
     assignee: str | None = None,
     overdue: bool | None = None,
     escalated_to: str | None = None,
@@ -207,17 +258,26 @@ def filtered_query(
         query = query.where(Ticket.priority == priority)
     if project_id is not None:
         query = query.where(Ticket.project_id == project_id)
+    if company_id is not None:
+        query = query.where(Ticket.company_id == company_id)
     if assignee:
         query = query.where(Ticket.assignee.has(User.username == assignee))
     if overdue is not None:
         late = overdue_condition(now)
         query = query.where(late if overdue else ~late)
-    lead_conditions = []
     if escalated_to:
-        query = query.where(overdue_condition(now))
-        lead_conditions.append(
-            Lead.task_force.has(TaskForce.leader.has(User.username == escalated_to))
+        query = query.where(
+            overdue_condition(now),
+            or_(
+                Ticket.project.has(
+                    Project.lead.has(
+                        Lead.task_force.has(TaskForce.leader.has(User.username == escalated_to))
+                    )
+                ),
+                Ticket.liaison.has(CompanyLiaison.user.has(User.username == escalated_to)),
+            ),
         )
+    lead_conditions = []
     if task_force_id is not None:
         lead_conditions.append(Lead.task_force_id == task_force_id)
     if chain:
@@ -265,8 +325,9 @@ def public(ticket: Ticket, *, now: datetime) -> TicketPublic:
     return TicketPublic(
         id=ticket.id,
         project_id=ticket.project_id,
-        company=ticket.project.lead.company.name,
-        card_no=ticket.green_card.card_no,
+        company_id=ticket.company_id,
+        company=company_name(ticket),
+        card_no=ticket.green_card.card_no if ticket.green_card else None,
         category=ticket.category,
         title=ticket.title,
         description=ticket.description,

@@ -4,6 +4,8 @@ from fastapi import APIRouter, Query
 
 from crm.api.deps import AppSettings, CurrentUser, DbSession, PageParams, RequestTime
 from crm.api.records import MineTickets, WritableProject, WritableTicket
+from crm.auth import policy
+from crm.companies import service as company_service
 from crm.listing import ListResult
 from crm.projects import service as project_service
 from crm.tickets import service as ticket_service
@@ -110,5 +112,41 @@ def raise_ticket(
     follows the SLA of its priority."""
     ticket = ticket_service.create(
         session, project, data, by=user.username, now=now, sla=SlaRules.from_settings(settings)
+    )
+    return ticket_service.public(ticket, now=now)
+
+
+@router.get("/companies/{company_id}/tickets", response_model=ListResult[TicketPublic])
+def list_company_tickets(
+    company_id: int,
+    session: DbSession,
+    page: PageParams,
+    now: RequestTime,
+    status: TicketStatus | None = None,
+    overdue: bool | None = None,
+):
+    """A local company's own tickets (those raised for it, not under a project)."""
+    company_service.get(session, company_id)  # 404 for an unknown company
+    items, total = ticket_service.list_tickets(
+        session, page=page, now=now, company_id=company_id, status=status, overdue=overdue
+    )
+    return {"items": [ticket_service.public(t, now=now) for t in items], "total": total}
+
+
+@router.post("/companies/{company_id}/tickets", response_model=TicketPublic, status_code=201)
+def raise_company_ticket(
+    company_id: int,
+    data: TicketCreate,
+    session: DbSession,
+    user: CurrentUser,
+    now: RequestTime,
+    settings: AppSettings,
+):
+    """Raise a service request for a local company with no project (the promotion office);
+    the same SLA by priority. Assigned to whoever raises it unless ``assignee`` is named."""
+    policy.require_office(user, "raises a ticket for a local company")
+    company = company_service.get(session, company_id)
+    ticket = ticket_service.create_for_company(
+        session, company, data, by=user.username, now=now, sla=SlaRules.from_settings(settings)
     )
     return ticket_service.public(ticket, now=now)

@@ -72,14 +72,14 @@ def ticket_rows(tickets: list[Ticket], now: datetime) -> list[TicketRow]:
     """The rows of a list; everything they show was loaded with the tickets."""
     rows = []
     for ticket in tickets:
-        lead = ticket.project.lead
+        lead = ticket.project.lead if ticket.project else None
         state = ticket_service.sla_state(ticket, now)
         overdue = state == SlaState.overdue
         rows.append(
             TicketRow(
                 ticket=ticket,
-                company=lead.company.name,
-                task_force=lead.task_force.name if lead.task_force else None,
+                company=ticket_service.company_name(ticket),
+                task_force=lead.task_force.name if lead and lead.task_force else None,
                 assignee=person(ticket.assignee),
                 sla=state,
                 late=late_by(ticket, now) if overdue else None,

@@ -57,6 +57,23 @@
       };
     },
 
+    // 四库三台阶: firms per tier (top of the ladder first), with the year's moves.
+    ladder: function (data) {
+      var colors = ["#0b5394", "#1e7b34", "#b3261e", "#a86b00"];
+      var keys = ["current", "entered", "left", "moved_up"];
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        legend: { data: data.series, bottom: 0 },
+        grid: { left: 10, right: 30, top: 10, bottom: 40, containLabel: true },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", inverse: true, data: data.names },
+        series: keys.map(function (key, i) {
+          return { name: data.series[i], type: "bar", data: data[key], itemStyle: { color: colors[i] },
+            label: { show: i === 0, position: "right" } };
+        })
+      };
+    },
+
     trend: function (data) {
       return {
         tooltip: { trigger: "axis" },
