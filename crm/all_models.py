@@ -7,8 +7,10 @@ from crm.companies import models as company_models  # noqa: F401
 from crm.dashboard import models as dashboard_models  # noqa: F401
 from crm.db import Base
 from crm.escalations import models as escalation_models  # noqa: F401
-from crm.evaluation import city_models  # noqa: F401
-from crm.evaluation import grading_models  # noqa: F401
+from crm.evaluation import (
+    city_models,  # noqa: F401
+    grading_models,  # noqa: F401
+)
 from crm.evaluation import models as evaluation_models  # noqa: F401
 from crm.jobs import models as job_models  # noqa: F401
 from crm.ladder import models as ladder_models  # noqa: F401

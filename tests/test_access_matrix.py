@@ -23,8 +23,8 @@ from crm.escalations.schemas import NoteCreate
 from crm.projects.models import FundingInstalment, Milestone, MilestoneKind, Project, Verification
 from crm.workdays import service as workday_service
 from crm.workdays.schemas import ClosureCreate
-from tests import figures_access
 from tests import evaluation_access as evaluation
+from tests import figures_access
 from tests import ladder_access as ladder
 from tests import parks_access as parks
 from tests.factories import chain_file, company
@@ -470,6 +470,7 @@ EXPECTED: dict[tuple[str, str], Expect | None] = {
     ("POST", "/api/evaluation/{year}/publish"): Expect(office, 200, evaluation.publish, NO_RECORD),
     ("POST", "/api/evaluation/{year}/unpublish"): Expect(
         admin_only, 200, evaluation.unpublish, NO_RECORD
+    ),
     # 四库三台阶 (crm.ladder): the office; deleting a tier entry, administrators. A local firm's
     # ticket is raised by the office (its assignee and liaison then work on it).
     ("POST", "/api/companies/{company_id}/tiers"): Expect(office, 201, ladder.add_tier, NO_RECORD),

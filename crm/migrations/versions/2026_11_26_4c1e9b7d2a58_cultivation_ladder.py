@@ -5,7 +5,7 @@ measures, yearly targets per tier; a service ticket is now either under a projec
 or raised for a local company (``company_id``), exactly one.
 
 Revision ID: 4c1e9b7d2a58
-Revises: d5a7c3e19f42
+Revises: f3a9c5d1e7b2
 Create Date: 2026-11-26 21:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "4c1e9b7d2a58"
-down_revision: str | None = "d5a7c3e19f42"
+down_revision: str | None = "f3a9c5d1e7b2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """亩均 evaluation: the yearly scheme, the graded results and their contributions
 
 Revision ID: f3a9c5d1e7b2
-Revises: d5a7c3e19f42
+Revises: a7f3c2d91e45
 Create Date: 2026-11-26 20:50:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f3a9c5d1e7b2"
-down_revision: str | None = "d5a7c3e19f42"
+down_revision: str | None = "a7f3c2d91e45"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
