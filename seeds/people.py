@@ -35,6 +35,10 @@ USERS = [
     ("yuanbo", "袁博", "specialist"),
     ("zhengjun", "郑军", "viewer"),
     ("caoyi", "曹毅", "viewer"),
+    # The city leaders (市领导) who keep in touch with tiered firms, as readers of everything.
+    ("lujian", "陆建", "viewer"),
+    ("wenmin", "温敏", "viewer"),
+    ("qiaolei", "乔磊", "viewer"),
     # Later hires: more unit leaders and office staff in the city...
     ("gaojian", "高健", "leader"),
     ("linna", "林娜", "leader"),

@@ -1,8 +1,9 @@
 """Demo data: the city's own yearly totals (land, GDP, industrial output, tax) for 2023–2025,
 the denominators of the park figures' shares.
 
-A prefecture-level city of about 5,100 km² (7.65 million 亩) whose GDP grows about 6% a year;
-the parks hold a sliver of its land and, by design of 亩均论英雄, a large part of its tax. The
+A prefecture-level city of about 3,240 km² (4.86 million 亩) whose GDP grows 4–5% a year;
+sized so that, with the demo firms' figures, the parks hold about 0.6% of its land and give
+about a quarter of its GDP and half of its tax (the proportions a model case reports). The
 step does not read the firms' figures (another step seeds them): shares are computed from
 whatever firm figures exist when the park figures are read. Idempotent: a year already
 entered is left as it is.
@@ -17,9 +18,9 @@ from crm.evaluation.figure_schemas import CityCreate
 
 # year: (land 亩, GDP 万元, industrial output 万元, tax revenue 万元) — a 统计年鉴's orders.
 CITY_YEARS = {
-    2023: (7_650_000, 24_800_000, 31_500_000, 1_020_000),
-    2024: (7_650_000, 26_350_000, 33_900_000, 1_068_000),
-    2025: (7_650_000, 27_960_000, 36_200_000, 1_121_000),
+    2023: (4_860_000, 13_050_000, 26_000_000, 1_260_000),
+    2024: (4_860_000, 13_600_000, 26_900_000, 1_330_000),
+    2025: (4_860_000, 14_250_000, 28_000_000, 1_390_000),
 }
 
 
