@@ -441,7 +441,7 @@ def test_export_then_import_reads_back_equal(crm, imported, staff, tmp_path, suf
             is_local=True,
             park=PARK,
             segments=["new-display:panel", "new-display:terminal"],
-            tags=["little_giant", "champion", "fortune500"],
+            tags=["little_giant", "champion", "listed"],
             revenue=0.5,
             employees=0,
             listing="深交所主板",

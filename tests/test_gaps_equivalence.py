@@ -7,6 +7,7 @@ from random import Random
 import pytest
 
 from crm.chains import service as chain_service
+from crm.companies.sme import SME_TAGS, not_sme_reason
 from crm.db import transaction
 from tests import gaps_reference
 from tests.factories import credit_code
@@ -74,6 +75,12 @@ def build(client, rng: Random) -> list[str]:
             body["revenue"] = round(10 ** rng.uniform(-2, 3), 2)
         if rng.random() < 0.7:
             body["employees"] = rng.randint(1, 60_000)
+        if not_sme_reason(
+            employees=body.get("employees"),
+            revenue_yi=body.get("revenue"),
+            tags=set(body["tags"]),
+        ):  # a large firm cannot be 专精特新: the product refuses the tag
+            body["tags"] = [tag for tag in body["tags"] if tag not in SME_TAGS]
         response = client.post("/api/companies", json=body)
         assert response.status_code == 201, response.text
         company_ids.append((response.json()["id"], body["segments"][0]))

@@ -22,9 +22,9 @@ from crm.ladder.schemas import (
     LeaderFirms,
     Pyramid,
     PyramidRow,
-    TargetProgress,
     TargetsPublic,
     TierFirm,
+    TierTargetProgress,
 )
 from crm.listing import Page
 from crm.tickets.models import OPEN_STATUSES, Ticket
@@ -127,7 +127,9 @@ def targets(session: Session, year: int, *, today: date) -> TargetsPublic:
     return TargetsPublic(
         year=year,
         items=[
-            TargetProgress(tier=tier, target=set_targets.get(tier), entered=entered.get(tier, 0))
+            TierTargetProgress(
+                tier=tier, target=set_targets.get(tier), entered=entered.get(tier, 0)
+            )
             for tier in Tier
         ],
     )

@@ -123,7 +123,7 @@ class TargetsPut(InputModel):
     targets: dict[Tier, Annotated[int, Field(ge=0, le=100_000)]]
 
 
-class TargetProgress(BaseModel):
+class TierTargetProgress(BaseModel):
     tier: Tier
     target: int | None
     entered: int = Field(description="firms that entered the tier in the year")
@@ -131,7 +131,7 @@ class TargetProgress(BaseModel):
 
 class TargetsPublic(BaseModel):
     year: int
-    items: list[TargetProgress]
+    items: list[TierTargetProgress]
 
 
 class PyramidRow(BaseModel):

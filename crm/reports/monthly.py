@@ -38,7 +38,7 @@ from crm.dashboard.schemas import yi
 from crm.dashboard.targets import target_values
 from crm.errors import Invalid
 from crm.i18n import label
-from crm.reports.schemas import Definition, Indicator, MonthlyReport, Row, Status
+from crm.reports.schemas import Definition, MonthlyReport, ReportIndicator, Row, Status
 from crm.taskforces.models import TaskForce, TaskForceKind
 
 UNASSIGNED = "未分配"
@@ -262,7 +262,7 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-def _indicator(spec: Spec, month, ytd, last_year, target, schedule) -> Indicator:
+def _indicator(spec: Spec, month, ytd, last_year, target, schedule) -> ReportIndicator:
     month_v, ytd_v, last_v = (_value(spec, f) for f in (month, ytd, last_year))
     completion = _ratio(ytd_v, target) if target is not None else None
     yoy = _ratio(ytd_v - last_v, last_v)
@@ -274,7 +274,7 @@ def _indicator(spec: Spec, month, ytd, last_year, target, schedule) -> Indicator
             "target_yi": yi(target),
             "last_year_ytd_yi": yi(last_v),
         }
-    return Indicator(
+    return ReportIndicator(
         month=month_v,
         ytd=ytd_v,
         target=target,

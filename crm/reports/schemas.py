@@ -10,7 +10,7 @@ from crm.dashboard.schemas import CountingRule
 Status = Literal["ahead", "behind", "far_behind"]
 
 
-class Indicator(BaseModel):
+class ReportIndicator(BaseModel):
     """One indicator of one row. Money is in 万元 with ``*_yi`` (亿元, two decimals) beside."""
 
     month: float = Field(description="本月: the month's figure")
@@ -44,7 +44,7 @@ class Row(BaseModel):
     rank: int | None = Field(
         None, description="a unit's place among all units by 新签约金额 完成率 (then 累计)"
     )
-    indicators: dict[str, Indicator]
+    indicators: dict[str, ReportIndicator]
     rates: dict[str, float | None] = Field(
         description="开工率, 投产率, 资金到位率 of 累计 (see definitions)"
     )

@@ -49,7 +49,8 @@ def test_api_docs_load_from_the_server_alone(page, browser_watch, live_server):
     page.goto("/api/docs")
     # The first request for the OpenAPI document builds it, which takes a while.
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("招商图谱 CRM", timeout=30_000)
-    expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    expect(page.locator(".opblock-tag").first).to_be_visible()
+    expect(page.locator(".opblock").first).to_be_visible()
     assert any("/api/openapi.json" in request for request in browser_watch.requests)
     assert all(live_server.url in request for request in browser_watch.requests)
     assert browser_watch.problems() == ""
@@ -108,7 +109,8 @@ def test_axe_passes_a_clean_page_and_runs_on_the_api_docs(page):
     assert_accessible(page)
     with_csp(page, "/api/docs")
     page.goto("/api/docs")
-    expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    expect(page.locator(".opblock-tag").first).to_be_visible()
+    expect(page.locator(".opblock").first).to_be_visible()
     assert isinstance(
         axe_violations(page, impacts=("minor", "moderate", "serious", "critical")), list
     )
@@ -146,7 +148,8 @@ def test_wait_for_charts_follows_the_chart_contract(page):
 
 def test_screenshot_writes_the_whole_page(page, tmp_path):
     page.goto("/api/docs")
-    expect(page.locator(".opblock-tag-section").first).to_be_visible()
+    expect(page.locator(".opblock-tag").first).to_be_visible()
+    expect(page.locator(".opblock").first).to_be_visible()
     path = screenshot(page, "api-docs", folder=tmp_path)
     assert path.read_bytes().startswith(b"\x89PNG")
     assert path.parent == tmp_path

@@ -30,7 +30,7 @@ from crm.ladder.schemas import (
     TierUpdate,
 )
 from crm.listing import ListResult
-from crm.table_writing import XLSX_MEDIA_TYPE
+from crm.table_writing import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 
 router = APIRouter(tags=["ladder"])
 
@@ -161,7 +161,7 @@ def tier_firms(
 @router.get(
     "/ladder/firms/export",
     response_class=Response,
-    responses={200: {"content": {XLSX_MEDIA_TYPE: {}}}},
+    responses={200: {"content": {XLSX_MEDIA_TYPE: {}, CSV_MEDIA_TYPE: {}}}},
 )
 def export_tier_firms(
     session: DbSession,
