@@ -343,3 +343,62 @@ def test_the_page_edits_runs_and_publishes_and_a_viewer_may_not(world, browser_l
     assert web.post(f"/evaluation/{YEAR}/publish").status_code == 303
     shown = viewer.get("/evaluation", params={"year": YEAR})
     assert "丁化工" in shown.text and "压降授信额度" in shown.text
+
+
+def test_a_refused_scheme_form_shows_the_page_again_with_the_message(world, browser_login):
+    staff, _ = world
+    web = browser_login("staff")
+    assert web.post(f"/evaluation/{YEAR}/scheme/default").status_code == 303
+    scheme = staff.get(f"/api/evaluation/{YEAR}/scheme").json()
+    typed = _scheme_form(scheme, **{"w-above-rd_intensity": 20, "m-D-credit": "压降授信额度"})
+    refused = web.post(f"/evaluation/{YEAR}/scheme", data=typed)
+    assert refused.status_code == 422
+    assert 'id="scheme"' in refused.text and "规上企业的指标权重之和须为100" in refused.text
+    assert 'name="w-above-rd_intensity" min="0" max="100" step="1"\n' in refused.text
+    assert 'value="20"' in refused.text and "压降授信额度" in refused.text  # as typed
+    assert staff.get(f"/api/evaluation/{YEAR}/scheme").json() == scheme
+
+    not_a_number = web.post(f"/evaluation/{YEAR}/scheme", data={**typed, "a_pct": "二十"})
+    assert not_a_number.status_code == 422 and "请填写整数" in not_a_number.text
+
+    body = {k: scheme[k] for k in ("indicators", "a_pct", "b_pct", "c_pct", "measures")}
+    assert staff.put(
+        f"/api/evaluation/{YEAR}/scheme", json={**body, "version": scheme["version"], "a_pct": 15}
+    ).is_success
+    stale = web.post(f"/evaluation/{YEAR}/scheme", data=_scheme_form(scheme))
+    assert stale.status_code == 409
+    assert "修改了这条记录" in stale.text and 'value="15"' in stale.text  # the current scheme
+    assert staff.get(f"/api/evaluation/{YEAR}/scheme").json()["a_pct"] == 15
+
+
+def test_refused_run_and_publish_show_the_page_with_the_reason(world, browser_login):
+    staff, _ = world
+    web = browser_login("staff")
+    assert web.post(f"/evaluation/{YEAR}/scheme/default").status_code == 303
+    not_run = web.post(f"/evaluation/{YEAR}/publish")
+    assert not_run.status_code == 422
+    assert 'id="scheme"' in not_run.text and "请先运行评价" in not_run.text
+    assert staff.get(f"/api/evaluation/{YEAR}/scheme").json()["published"] is False
+    assert web.post(f"/evaluation/{YEAR}/run").status_code == 303
+    assert web.post(f"/evaluation/{YEAR}/publish").status_code == 303
+    frozen = web.post(f"/evaluation/{YEAR}/run")
+    assert frozen.status_code == 409 and "已冻结：请管理员先撤回发布" in frozen.text
+    unpublish = web.post(f"/evaluation/{YEAR}/unpublish")
+    assert unpublish.status_code == 403 and 'id="scheme"' in unpublish.text
+    assert staff.get(f"/api/evaluation/{YEAR}/scheme").json()["published"] is True
+
+
+def test_the_english_page_names_populations_indicators_and_grades_in_english(world, browser_login):
+    staff, _ = world
+    assert staff.post(f"/api/evaluation/{YEAR}/scheme/default").status_code == 201
+    assert staff.post(f"/api/evaluation/{YEAR}/run").status_code == 200
+    web = browser_login("staff")
+    web.get("/lang/en", params={"next": "/"})
+    page = web.get("/evaluation", params={"year": YEAR}).text
+    for english in ("Above designated size", "Tenants (no own land)", "Tax per mu", "Restricted"):
+        assert english in page
+    for chinese in ("规上企业", "亩均税收", "限制发展", "租赁企业"):
+        assert chinese not in page
+    firm = staff.get("/api/companies", params={"q": "丁化工"}).json()["items"][0]
+    company = web.get(f"/companies/{firm['id']}").text
+    assert "Tax per mu（10k yuan/mu）" in company and "Restricted" in company

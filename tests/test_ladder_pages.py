@@ -102,3 +102,100 @@ def test_the_company_page_has_the_ladder_section_and_forms(browser_login, world,
         ).status_code
         == 403
     )
+
+
+def _plan(staff, firm_id: int, year: int = 2026) -> dict:
+    response = staff.get(f"/api/companies/{firm_id}/plans/{year}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_plan_forms_create_a_plan_and_add_move_on_and_remove_measures(
+    browser_login, world, staff
+):
+    web = browser_login("staff")
+    firm = world["firm"]["id"]
+    base = f"/companies/{firm}/ladder/plans"
+    page = web.get(f"/companies/{firm}").text
+    assert f'action="{base}/2026/measures"' in page and f'action="{base}"' in page
+
+    created = web.post(
+        base, data={"_form": "plan-new", "year": "2027", "status": "draft", "summary": "储备"}
+    )
+    assert created.status_code == 303 and created.headers["location"].endswith("#plan-2027")
+    assert _plan(staff, firm, 2027)["summary"] == "储备"
+
+    plan = _plan(staff, firm)
+    measure = {"_form": "plan-2026-measure", "version": plan["version"], "text": "对接银行续贷"}
+    measure |= {"responsible_unit": "市金融办", "due_on": "2026-06-30"}
+    assert web.post(f"{base}/2026/measures", data=measure).status_code == 303
+    plan = _plan(staff, firm)
+    assert [m["text"] for m in plan["measures"]] == ["申报省级技改资金", "对接银行续贷"]
+    assert plan["measures"][1]["responsible_unit"] == "市金融办"
+
+    moved = web.post(f"{base}/2026/measures/1", data={"version": plan["version"], "status": "done"})
+    assert moved.status_code == 303
+    plan = _plan(staff, firm)
+    assert [m["status"] for m in plan["measures"]] == ["planned", "done"]
+
+    head = {"version": plan["version"], "status": "done", "summary": "全年完成"}
+    assert web.post(f"{base}/2026", data=head).status_code == 303
+    plan = _plan(staff, firm)
+    assert (plan["status"], plan["summary"]) == ("done", "全年完成")
+
+    removed = web.post(f"{base}/2026/measures/0/delete", data={"version": plan["version"]})
+    assert removed.status_code == 303
+    assert [m["text"] for m in _plan(staff, firm)["measures"]] == ["对接银行续贷"]
+    shown = web.get(f"/companies/{firm}").text
+    assert "对接银行续贷" in shown and "全年完成" in shown
+
+
+def test_a_refused_plan_form_shows_the_message_beside_it_and_changes_nothing(
+    browser_login, world, staff
+):
+    web = browser_login("staff")
+    firm = world["firm"]["id"]
+    base = f"/companies/{firm}/ladder/plans"
+    before = _plan(staff, firm)
+    version = before["version"]
+
+    no_text = {"_form": "plan-2026-measure", "version": version, "due_on": "2026-13-40"}
+    refused = web.post(f"{base}/2026/measures", data=no_text)
+    assert refused.status_code == 422
+    assert 'id="plan-2026-text-error"' in refused.text  # beside the measure's text field
+    assert 'id="plan-2026-due_on-error"' in refused.text
+    assert 'value="2026-13-40"' in refused.text  # what was typed, in that form
+
+    again = web.post(base, data={"_form": "plan-new", "year": "2026", "status": "draft"})
+    assert again.status_code == 409 and "2026年的一企一策已存在" in again.text
+    bad_year = web.post(base, data={"_form": "plan-new", "year": "1999"})
+    assert bad_year.status_code == 422 and 'id="plan-new-year-error"' in bad_year.text
+    bad_status = web.post(f"{base}/2026", data={"version": version, "status": "finished"})
+    assert bad_status.status_code == 422
+
+    assert web.post(f"{base}/2026", data={"version": version, "status": "active"}).is_redirect
+    stale = web.post(f"{base}/2026/measures/0", data={"version": version, "status": "done"})
+    assert stale.status_code == 409 and "修改了这条记录" in stale.text
+    missing = web.post(f"{base}/2026/measures/5", data={"version": version + 1, "status": "done"})
+    assert missing.status_code == 404
+    assert web.post(f"{base}/2030/measures", data={"version": 1, "text": "x"}).status_code == 404
+
+    after = _plan(staff, firm)
+    assert after["measures"] == before["measures"] and after["version"] == version + 1
+    assert staff.get(f"/api/companies/{firm}/plans/1999").status_code == 422
+
+
+def test_a_viewer_sees_the_plan_but_no_plan_forms_and_may_not_post_them(browser_login, world):
+    firm = world["firm"]["id"]
+    viewer = browser_login("viewer")
+    page = viewer.get(f"/companies/{firm}").text
+    assert "申报省级技改资金" in page and "/ladder/plans" not in page
+    base = f"/companies/{firm}/ladder/plans"
+    for url, data in [
+        (base, {"year": "2027"}),
+        (f"{base}/2026", {"version": "1", "status": "done"}),
+        (f"{base}/2026/measures", {"version": "1", "text": "越权措施"}),
+        (f"{base}/2026/measures/0", {"version": "1", "status": "done"}),
+        (f"{base}/2026/measures/0/delete", {"version": "1"}),
+    ]:
+        assert viewer.post(url, data=data).status_code == 403, url

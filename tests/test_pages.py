@@ -10,7 +10,9 @@ from crm.auth import service as auth_service
 from crm.auth.models import Role
 from crm.companies.models import Tag
 from crm.db import transaction
+from crm.evaluation.scheme import Indicator, Population
 from crm.i18n import CATALOGUES, label
+from crm.ladder.models import MeasureStatus, PlanStatus, Tier
 from crm.leads.models import Priority, Source, Stage, VisitStatus
 from crm.projects.models import CardStatus, IncentiveType
 from crm.taskforces.models import TaskForceKind
@@ -223,6 +225,12 @@ def test_both_catalogues_have_the_same_keys():
         ("ticket_category", TicketCategory),
         ("ticket_status", TicketStatus),
         ("ticket_priority", TicketPriority),
+        ("eval.pop", Population),
+        ("eval.ind", Indicator),
+        ("eval.unit", Indicator),
+        ("ladder.tier", Tier),
+        ("ladder.plan", PlanStatus),
+        ("ladder.measure", MeasureStatus),
     ],
 )
 def test_every_enum_value_has_a_label_in_both_languages(kind, enum):

@@ -225,7 +225,10 @@ def test_funding_is_added_and_removed_and_the_total_follows(specialist, staff, p
     assert api_project(staff, project["id"])["investment_in_place"] == 12000
 
 
-def test_a_ticket_raised_on_the_page_is_listed_with_its_sla_state(specialist, staff, project):
+def test_a_ticket_raised_on_the_page_is_listed_with_its_sla_state(
+    clock, specialist, staff, project
+):
+    """On a Monday (the frozen clock): an urgent ticket is due at the end of Tuesday."""
     response = specialist.post(
         f"/projects/{project['id']}/tickets",
         data={"title": "需要协调用电指标", "category": "utilities", "priority": "urgent"},

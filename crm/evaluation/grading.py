@@ -306,4 +306,4 @@ def company_section(session: Session, company_id: int, user: User) -> dict:
         if latest and latest.grade == "D"
         else []
     )
-    return {"grades": grades, "grade_land_checks": checks, "grade_measure_labels": MEASURE_LABELS}
+    return {"grades": grades, "grade_land_checks": checks}

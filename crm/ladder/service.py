@@ -16,6 +16,7 @@ from crm.ladder.schemas import (
     CompanyLadder,
     LiaisonPublic,
     LiaisonSet,
+    MeasureIn,
     MeasurePublic,
     PlanPublic,
     PlanPut,
@@ -262,6 +263,30 @@ def put_plan(session: Session, company: Company, year: int, data: PlanPut) -> Fi
         ]
     session.flush()
     return plan
+
+
+def create_plan(session: Session, company: Company, year: int, data: PlanPut) -> FirmPlan:
+    """A new plan for the year; a year that has one is refused (that one is changed instead)."""
+    taken = session.scalar(
+        select(FirmPlan.id).where(FirmPlan.company_id == company.id, FirmPlan.year == year)
+    )
+    if taken is not None:
+        raise Conflict(f"{year}年的一企一策已存在，请在该方案上修改")
+    return put_plan(session, company, year, data)
+
+
+def plan_as_put(plan: FirmPlan, version: int) -> PlanPut:
+    """The plan as it stands, to change one part of and write back whole with ``put_plan``.
+
+    A stale ``version`` is refused here, before a change looks up a measure by its position.
+    """
+    check_version(plan, version, f"plan {plan.year} of company {plan.company_id}")
+    return PlanPut(
+        version=version,
+        status=plan.status,
+        summary=plan.summary,
+        measures=[MeasureIn.model_validate(m, from_attributes=True) for m in plan.measures],
+    )
 
 
 def delete_plan(session: Session, plan: FirmPlan, version: int) -> None:

@@ -20,6 +20,7 @@ from crm.pages import (
     figures,
     imports,
     ladder,
+    ladder_plans,
     leads,
     parks,
     projects,
@@ -59,6 +60,7 @@ PAGE_ROUTERS = [
     parks.router,
     evaluation.router,
     ladder.router,
+    ladder_plans.router,
 ]
 
 

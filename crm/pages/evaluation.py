@@ -5,10 +5,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm.api.deps import DbSession, RequestTime
 from crm.auth import policy
-from crm.auth.models import Role
+from crm.auth.models import Role, User
 from crm.auth.policy import Action
 from crm.clock import local_date
 from crm.companies.models import Park
@@ -18,18 +19,14 @@ from crm.evaluation import scheme as schemes
 from crm.evaluation.grading_models import EvaluationScheme
 from crm.evaluation.scheme import (
     BELOW_SIZE,
-    GRADE_LABELS,
     GRADES,
-    INDICATOR_LABELS,
     MEASURE_AREAS,
-    MEASURE_LABELS,
-    POPULATION_LABELS,
     Indicator,
     Population,
     SchemePut,
 )
 from crm.pages.deps import PageUser
-from crm.pages.forms import see_other
+from crm.pages.forms import refused_form, see_other
 from crm.pages.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -52,20 +49,31 @@ def evaluation_page(
     population: Population | Literal[""] = "",
     park: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ):
-    years = list(session.scalars(select(EvaluationScheme.year).order_by(EvaluationScheme.year)))
     year = year or grading.latest_published_year(session) or local_date(now).year - 1
+    filters = {"grade": grade, "population": population, "park": park}
+    return render(request, "evaluation/page.html", _page(session, user, year, filters))
+
+
+def _page(session: Session, user: User, year: int, filters: dict | None = None) -> dict:
+    """What ``/evaluation`` shows for ``year``; also the page a refused form is shown on."""
+    filters = filters or {"grade": "", "population": "", "park": None}
+    years = list(session.scalars(select(EvaluationScheme.year).order_by(EvaluationScheme.year)))
     scheme = schemes.find(session, year)
     office = policy.is_office(user)
     visible = scheme is not None and (scheme.published or office)
     results = (
         grading.results(
-            session, scheme, grade=grade or None, park_id=park, population=population or None
+            session,
+            scheme,
+            grade=filters["grade"] or None,
+            park_id=filters["park"],
+            population=filters["population"] or None,
         )
         if visible
         else []
     )
     distribution = grading.distribution(session, year) if visible else {}
-    context = {
+    return {
         "year": year,
         "years": sorted({*years, year}),
         "scheme": scheme,
@@ -74,20 +82,14 @@ def evaluation_page(
         "visible": visible,
         "results": results,
         "distribution": distribution,
-        "grade_names": [f"{grade} {GRADE_LABELS[grade]}" for grade in GRADES],
+        "grades": GRADES,
         "grade_counts": [distribution.get(grade, 0) for grade in GRADES],
         "land_checks": grading.land_checks(session, year) if visible else [],
         "parks": list(session.execute(select(Park.id, Park.name).order_by(Park.name))),
-        "filters": {"grade": grade, "population": population, "park": park},
-        "populations": [(p, POPULATION_LABELS[p], indicators_of(p)) for p in Population],
-        "indicator_labels": INDICATOR_LABELS,
-        "population_labels": {p.value: label for p, label in POPULATION_LABELS.items()},
-        "grades": GRADES,
-        "grade_labels": GRADE_LABELS,
+        "filters": filters,
+        "populations": [(p, indicators_of(p)) for p in Population],
         "measure_areas": MEASURE_AREAS,
-        "measure_labels": MEASURE_LABELS,
     }
-    return render(request, "evaluation/page.html", context)
 
 
 def _require_office(user) -> None:
@@ -103,9 +105,27 @@ def create_default(request: Request, session: DbSession, user: PageUser, year: Y
 
 @router.post("/evaluation/{year}/scheme")
 async def save_scheme(request: Request, session: DbSession, user: PageUser, year: Year):
-    """The scheme editor's form: weights (0 or blank: not used), directions, cuts, measures."""
+    """The scheme editor's form: weights (0 or blank: not used), directions, cuts, measures.
+
+    A refusal shows the page again with the message and what was typed.
+    """
     _require_office(user)
     form = await request.form()
+    values = {key: str(value) for key, value in form.items()}
+    scheme = schemes.find(session, year)
+    stale_record = ("evaluation_scheme", scheme.id) if scheme else None
+    with _refused(request, session, user, year, values=values, stale_record=stale_record):
+        schemes.put(session, year, _scheme_put(values))
+    return see_other(request, f"/evaluation?year={year}#scheme")
+
+
+def _refused(request: Request, session: Session, user: User, year: int, **options):
+    return refused_form(
+        request, session, "evaluation/page.html", lambda: _page(session, user, year), **options
+    )
+
+
+def _scheme_put(form: dict[str, str]) -> SchemePut:
     indicators = {}
     for population in Population:
         rows = []
@@ -115,19 +135,17 @@ async def save_scheme(request: Request, session: DbSession, user: PageUser, year
                 direction = form.get(f"d-{population.value}-{indicator.value}") or "higher"
                 rows.append({"indicator": indicator, "weight": weight, "direction": direction})
         indicators[population] = rows
-    data = SchemePut.model_validate(
+    return SchemePut.model_validate(
         {
             "version": _integer(form.get("version"), "version"),
             "indicators": indicators,
             **{cut: _integer(form.get(cut), cut) for cut in ("a_pct", "b_pct", "c_pct")},
             "measures": {
-                grade: {area: str(form.get(f"m-{grade}-{area}") or "") for area in MEASURE_AREAS}
+                grade: {area: form.get(f"m-{grade}-{area}") or "" for area in MEASURE_AREAS}
                 for grade in GRADES
             },
         }
     )
-    schemes.put(session, year, data)
-    return see_other(request, f"/evaluation?year={year}#scheme")
 
 
 def _integer(raw, field: str) -> int | None:
@@ -142,18 +160,21 @@ def _integer(raw, field: str) -> int | None:
 @router.post("/evaluation/{year}/run")
 def run(request: Request, session: DbSession, user: PageUser, now: RequestTime, year: Year):
     _require_office(user)
-    grading.run(session, year, by=user.username, now=now)
+    with _refused(request, session, user, year):
+        grading.run(session, year, by=user.username, now=now)
     return see_other(request, f"/evaluation?year={year}#results")
 
 
 @router.post("/evaluation/{year}/publish")
 def publish(request: Request, session: DbSession, user: PageUser, now: RequestTime, year: Year):
     _require_office(user)
-    grading.publish(session, year, by=user.username, now=now)
+    with _refused(request, session, user, year):
+        grading.publish(session, year, by=user.username, now=now)
     return see_other(request, f"/evaluation?year={year}")
 
 
 @router.post("/evaluation/{year}/unpublish")
 def unpublish(request: Request, session: DbSession, user: PageUser, year: Year):
-    grading.unpublish(session, year, user=user)
+    with _refused(request, session, user, year):
+        grading.unpublish(session, year, user=user)
     return see_other(request, f"/evaluation?year={year}")

@@ -21,7 +21,7 @@ from crm.exporting import download
 from crm.ladder import reports as ladder_reports
 from crm.ladder import service as ladder_service
 from crm.ladder.export import EXPORT_HEADERS, export_rows
-from crm.ladder.models import Tier
+from crm.ladder.models import MeasureStatus, PlanStatus, Tier
 from crm.ladder.schemas import LiaisonSet, TargetsPut, TierCreate, TierEnd
 from crm.listing import Page
 from crm.pages.deps import PageUser
@@ -40,6 +40,8 @@ templates.env.filters.update(
     ladder_tier_option=lambda tier, t: (tier.value, t.label("ladder.tier", tier)),
     ticket_category_option=lambda c, t: (c.value, t.label("ticket_category", c)),
     ticket_priority_option=lambda p, t: (p.value, t.label("ticket_priority", p)),
+    plan_status_option=lambda s, t: (s.value, t.label("ladder.plan", s)),
+    measure_status_option=lambda s, t: (s.value, t.label("ladder.measure", s)),
 )
 
 PAGE_SIZE = 100
@@ -183,19 +185,23 @@ def company_section(session: Session, company_id: int, now) -> dict[str, Any]:
         "ladder_tickets": [ticket_service.public(t, now=now) for t in tickets],
         "ladder_leaders": [(u, n or u) for u, n in leaders],
         "ladder_tiers": list(Tier),
+        "plan_statuses": list(PlanStatus),
+        "measure_statuses": list(MeasureStatus),
         "ticket_categories": list(TicketCategory),
         "ticket_priorities": list(TicketPriority),
         "today": local_date(now),
     }
 
 
-def _company_form(request, session, company_id, now, values):
+def company_form(request, session, company_id, now, values, stale_record=None):
+    """Refusals of the ladder section's forms show the section again with the message."""
     return refused_form(
         request,
         session,
         "ladder/company.html",
         lambda: company_section(session, company_id, now),
         values=values,
+        stale_record=stale_record,
     )
 
 
@@ -213,7 +219,7 @@ async def add_tier(
     check(user, "ladder", Action.write)
     values = await form_values(request)
     company = ladder_service.get_company(session, company_id)
-    with _company_form(request, session, company_id, now, values):
+    with company_form(request, session, company_id, now, values):
         ladder_service.add_tier(session, company, TierCreate.model_validate(values))
     return see_other(request, f"/companies/{company_id}#ladder")
 
@@ -230,7 +236,7 @@ async def end_tier(
     check(user, "ladder", Action.write)
     values = await form_values(request)
     entry = ladder_service.get_tier(session, tier_id)
-    with _company_form(request, session, company_id, now, values):
+    with company_form(request, session, company_id, now, values):
         ladder_service.end_tier(session, entry, TierEnd.model_validate(values))
     return see_other(request, f"/companies/{entry.company_id}#ladder")
 
@@ -242,7 +248,7 @@ async def set_liaison(
     check(user, "ladder", Action.write)
     values = await form_values(request)
     company = ladder_service.get_company(session, company_id)
-    with _company_form(request, session, company_id, now, values):
+    with company_form(request, session, company_id, now, values):
         ladder_service.set_liaison(session, company, LiaisonSet.model_validate(values))
     return see_other(request, f"/companies/{company_id}#ladder")
 
@@ -259,7 +265,7 @@ async def raise_ticket(
     require_office(user, "raises a ticket for a local company")
     values = await form_values(request)
     company = company_service.get(session, company_id)
-    with _company_form(request, session, company_id, now, values):
+    with company_form(request, session, company_id, now, values):
         ticket_service.create_for_company(
             session,
             company,

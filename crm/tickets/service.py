@@ -57,7 +57,8 @@ def is_overdue(ticket: Ticket, now: datetime) -> bool:
 
 
 # An open ticket due within this window is "due soon" (the queue shows it as a warning): an
-# urgent ticket (due at the end of the next working day) is due soon from the moment it is raised.
+# urgent ticket (due at the end of the next working day) raised on a working day before a working
+# day is due soon from the moment it is raised.
 DUE_SOON = timedelta(hours=48)
 
 

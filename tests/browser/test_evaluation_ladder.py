@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from crm.db import make_engine, make_sessionmaker
 from crm.evaluation.grading_models import EvaluationResult
-from crm.ladder.models import CompanyTier
+from crm.ladder.models import CompanyTier, FirmPlan
 from tests.browser.harness import assert_accessible, screenshot
 
 
@@ -71,3 +71,41 @@ def test_a_graded_tiered_firm_shows_its_grade_and_its_ladder(page, log_in, demo)
     expect(page.locator("#ladder")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "company-grade-ladder-zh-desktop")
+
+
+def test_a_plan_measure_is_added_and_moved_on_from_the_firm_page(page, log_in, demo):
+    with demo() as session:
+        company_id = session.scalar(
+            select(FirmPlan.company_id)
+            .where(FirmPlan.year == 2026)
+            .order_by(FirmPlan.company_id.desc())
+            .limit(1)
+        )
+    assert company_id is not None
+    log_in("staff")
+    page.goto(f"/companies/{company_id}")
+    plan = page.locator("#plan-2026")
+    plan.locator("summary").click()
+    plan.get_by_role("textbox", name="措施", exact=True).fill("浏览器测试：对接产业基金")
+    plan.get_by_role("textbox", name="责任单位", exact=True).fill("市金融办")
+    plan.get_by_role("button", name="添加措施").click()
+    row = page.locator("#plan-2026 tbody tr", has_text="浏览器测试：对接产业基金")
+    expect(row).to_contain_text("市金融办")
+    row.get_by_role("combobox").select_option("in_progress")
+    row.get_by_role("button", name="更新").click()
+    row = page.locator("#plan-2026 tbody tr", has_text="浏览器测试：对接产业基金")
+    expect(row.get_by_role("combobox")).to_have_value("in_progress")
+    assert_accessible(page)
+    screenshot(page, "company-plan-zh-desktop")
+    row.get_by_role("button", name="删除措施：浏览器测试：对接产业基金").click()
+    expect(page.locator("#plan-2026")).not_to_contain_text("浏览器测试：对接产业基金")
+
+
+def test_the_grading_page_in_english(page, log_in):
+    log_in("viewer")
+    page.goto("/lang/en?next=/evaluation")
+    expect(page.locator("h1")).to_have_text("Output per mu · grading 2025")
+    expect(page.locator("#results")).to_contain_text("Above designated size")
+    expect(page.locator("#results")).to_contain_text("Tax per mu")
+    expect(page.locator("main")).not_to_contain_text("规上企业")
+    screenshot(page, "evaluation-en-desktop")
