@@ -70,13 +70,22 @@ def dry_run(
     ignore: Iterable[str] = (),
     sheet: str | None = None,
     by: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """What importing the file's good rows would do, with nothing written: the import runs
     in a savepoint that is rolled back."""
     return _rolled_back(
         session,
         lambda: run_import(
-            session, kind, content, filename, partial=True, ignore=ignore, sheet=sheet, by=by
+            session,
+            kind,
+            content,
+            filename,
+            partial=True,
+            ignore=ignore,
+            sheet=sheet,
+            by=by,
+            progress=progress,
         ),
     )
 

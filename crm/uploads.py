@@ -37,6 +37,7 @@ class StagedUpload:
     ignore: list[str] = field(default_factory=list)
     result: dict[str, Any] | None = None  # the report of the confirmed import
     job_id: int | None = None  # the confirmed import, when it runs in the background
+    check_job_id: int | None = None  # the dry run of a large file, run in the background
 
 
 def stage(

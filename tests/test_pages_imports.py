@@ -224,7 +224,9 @@ def test_a_large_file_is_imported_in_the_background_with_progress_then_the_resul
     app.state.settings.import_background_bytes = 100  # every file here is "large"
     rows = [row(f"后台第{n}科技有限公司", serial=10 + n) for n in range(1, 6)]
     url = review_url(upload(office, workbook(rows)))
-    assert "确认导入全部 5 行" in office.get(url).text  # the dry run is as before
+    office.get(url)  # the check runs in the background too
+    app.state.jobs.work_until_idle()
+    assert "确认导入全部 5 行" in office.get(url).text
     confirmed = office.post(f"{url}/confirm", data={"mode": "all"}, headers=ORIGIN)
     assert confirmed.status_code == 303 and confirmed.headers["location"] == url
     waiting = office.get(url)
@@ -253,3 +255,50 @@ def test_someone_elses_background_import_is_not_shown(app, office, browser_login
     assert other.get(url).status_code == 404
     assert other.get(f"{url}/progress").status_code == 404
     app.state.jobs.work_until_idle()
+
+
+def test_a_large_file_is_checked_in_the_background_and_nothing_is_written(
+    app, office, staff, table_counts
+):
+    app.state.settings.import_background_bytes = 100  # every file here is "large"
+    before = table_counts()
+    rows = [row(f"检查第{n}科技有限公司", serial=20 + n) for n in range(1, 4)]
+    rows.append(BAD)
+    url = review_url(upload(office, workbook(rows)))
+    first = office.get(url)
+    assert first.status_code == 200
+    # the check may be waiting, running or (a thread on SQLite) already done
+    if "后台检查" in first.text:
+        assert f'hx-get="{url}/progress"' in first.text and "试导入，不写入任何数据" in first.text
+    app.state.jobs.work_until_idle()
+    polled = office.get(f"{url}/progress", headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and polled.headers["hx-redirect"] == url
+    checked = office.get(url)
+    assert "后台检查" not in checked.text
+    assert "只导入正确的 3 行" in checked.text and "「很多」不是数字" in checked.text
+    assert 'value="all"' not in checked.text  # a bad row: the whole file is not offered
+    refused = office.get(f"{url}/refused.csv")
+    refused_rows = refused.content.decode("utf-8-sig")
+    assert "坏行科技有限公司" in refused_rows and "检查第" not in refused_rows
+    assert table_counts() == {**before, "import_job": before.get("import_job", 0) + 1}
+    assert company_names(staff) == set()
+
+    confirmed = office.post(f"{url}/confirm", data={"mode": "good"}, headers=ORIGIN)
+    assert confirmed.status_code == 303
+    app.state.jobs.work_until_idle()
+    assert "导入已完成" in office.get(url).text
+    assert company_names(staff) == {r[0] for r in rows[:3]}
+
+
+def test_ignoring_a_column_checks_a_large_file_again(app, office):
+    app.state.settings.import_background_bytes = 100
+    headers = [*HEADERS, "备注"]
+    url = review_url(upload(office, workbook([[*row("忽略列科技有限公司"), "x"]], headers)))
+    office.get(url)
+    app.state.jobs.work_until_idle()
+    assert "备注" in office.get(url).text  # unknown column: refused, may be ignored
+    ignored = office.post(f"{url}/ignore", data={"column": "备注"}, headers=ORIGIN)
+    assert ignored.status_code == 303
+    office.get(url)
+    app.state.jobs.work_until_idle()
+    assert "确认导入全部 1 行" in office.get(url).text

@@ -13,6 +13,9 @@ class ImportJobPublic(BaseModel):
     kind: str = Field(description="companies or leads")
     filename: str
     owner: str = Field(description="the user who uploaded the file")
+    dry_run: bool = Field(
+        False, description="a check of the file: its report says what an import would do"
+    )
     status: JobStatus = Field(description="queued, running, done or failed")
     rows_done: int = Field(description="rows read so far")
     rows_total: int | None = Field(description="rows in the file, once counted")

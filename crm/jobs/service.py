@@ -17,7 +17,7 @@ from crm.auth.models import Role, User
 from crm.auth.policy import Action, check
 from crm.db import transaction, utcnow
 from crm.errors import NotFound
-from crm.import_review import ImportKind, run_import
+from crm.import_review import ImportKind, dry_run, run_import
 from crm.importing import ImportReport
 from crm.jobs.models import ImportJob, JobStatus
 from crm.jobs.schemas import ImportJobPublic
@@ -38,14 +38,19 @@ def submit(
     partial: bool,
     ignore: Iterable[str] = (),
     sheet: str | None = None,
+    check_only: bool = False,
 ) -> ImportJob:
     """Record an import to run in the background; the caller commits, then hands the id to
-    the runner (a worker must not look for a row not yet committed)."""
+    the runner (a worker must not look for a row not yet committed).
+
+    ``check_only``: a dry run (what importing the good rows would do; nothing is written).
+    """
+    options = {"partial": partial, "ignore": list(ignore), "sheet": sheet}
     job = ImportJob(
         kind=kind.value,
         filename=filename,
         owner=owner,
-        options={"partial": partial, "ignore": list(ignore), "sheet": sheet},
+        options={**options, "dry_run": True} if check_only else options,
         content=content,
         status=JobStatus.queued,
         rows_done=0,
@@ -76,6 +81,7 @@ def public(job: ImportJob, live: tuple[int, int] | None = None) -> ImportJobPubl
         kind=job.kind,
         filename=job.filename,
         owner=job.owner,
+        dry_run=job.options.get("dry_run", False),
         status=job.status,
         rows_done=done,
         rows_total=total,
@@ -102,17 +108,17 @@ def run(factory: sessionmaker[Session], job_id: int, record_progress: RecordProg
         with transaction(factory) as session:
             job = session.get(ImportJob, job_id, options=[undefer(ImportJob.content)])
             set_actor(session, job.owner)
-            report = run_import(
-                session,
-                ImportKind(job.kind),
-                job.content,
-                job.filename,
-                partial=job.options.get("partial", False),
-                ignore=job.options.get("ignore", []),
-                sheet=job.options.get("sheet"),
-                by=job.owner,
-                progress=lambda done, total: record_progress(job_id, done, total),
-            )
+            options = {
+                "ignore": job.options.get("ignore", []),
+                "sheet": job.options.get("sheet"),
+                "by": job.owner,
+                "progress": lambda done, total: record_progress(job_id, done, total),
+            }
+            args = (session, ImportKind(job.kind), job.content, job.filename)
+            if job.options.get("dry_run"):
+                report = dry_run(*args, **options)
+            else:
+                report = run_import(*args, partial=job.options.get("partial", False), **options)
             _finish(job, report, utcnow())
     except Exception as error:  # noqa: BLE001 (any failure is the job's outcome)
         logger.exception("import job %s failed", job_id)

@@ -19,7 +19,7 @@ from crm import uploads
 from crm.api.deps import DbSession, RequestTime
 from crm.auth.models import User
 from crm.auth.policy import Action, check
-from crm.errors import NotPermitted
+from crm.errors import NotFound, NotPermitted
 from crm.i18n import translate
 from crm.import_review import ImportKind, dry_run, refused_rows, run_import, template_file
 from crm.importing import ImportReport
@@ -124,8 +124,10 @@ def review(request: Request, session: DbSession, user: Importer, now: RequestTim
     if staged.result is not None:
         report = ImportReport.model_validate(staged.result)
         return render(request, "imports/result.html", _context(staged, report))
-    report = _dry_run(request, session, staged, user)
-    return render(request, "imports/review.html", _context(staged, report))
+    check = _checked(request, session, staged, user)
+    if isinstance(check, ImportJobPublic):  # a large file, still being checked
+        return render(request, "imports/progress.html", {"upload": staged, "job": check})
+    return render(request, "imports/review.html", _context(staged, check))
 
 
 @router.post("/imports/{token}/ignore")
@@ -138,6 +140,7 @@ def ignore_columns(
 ):
     staged = _load(request, token, user, now)
     staged.ignore = list(dict.fromkeys([*staged.ignore, *column]))[:200]
+    staged.check_job_id = None  # checked again, without those columns
     uploads.save(upload_directory(request), staged)
     return see_other(request, f"/imports/{token}")
 
@@ -196,8 +199,8 @@ def refused_file(
     staged = _load(request, token, user, now)
     if staged.result is not None:
         report = ImportReport.model_validate(staged.result)
-    elif staged.job_id is not None:
-        report = job_service.get_for(session, staged.job_id, user).report
+    elif staged.job_id is not None or staged.check_job_id is not None:
+        report = job_service.get_for(session, staged.job_id or staged.check_job_id, user).report
         report = ImportReport.model_validate(report or {})
     else:
         report = _dry_run(request, session, staged, user)
@@ -220,9 +223,11 @@ def refused_file(
 def job_progress(
     request: Request, session: DbSession, user: Importer, now: RequestTime, token: Token
 ):
-    """The progress of a background import, polled by its page; once it has finished, the
-    page is sent to its result."""
+    """The progress of a background import or check, polled by its page; once it has
+    finished, the page is sent to its result."""
     staged = _load(request, token, user, now)
+    if staged.job_id is None and staged.check_job_id is None:
+        raise NotFound(f"nothing runs in the background for upload {token}")
     job = _job(request, session, staged, user)
     if job.status in (JobStatus.done, JobStatus.failed):
         return Response(status_code=200, headers={"HX-Redirect": f"/imports/{token}"})
@@ -231,25 +236,50 @@ def job_progress(
 
 def _in_background(request: Request, session, user: User, staged, content: bytes, *, partial: bool):
     """Hand a large file to the job runner; its page shows the progress, then the result."""
+    staged.job_id = _submit(request, session, user, staged, content, partial=partial)
+    uploads.save(upload_directory(request), staged)
+    return see_other(request, f"/imports/{staged.token}")
+
+
+def _submit(request: Request, session, user: User, staged, content: bytes, **options) -> int:
     job = job_service.submit(
         session,
         kind=ImportKind(staged.kind),
         content=content,
         filename=staged.filename,
         owner=user.username,
-        partial=partial,
         ignore=staged.ignore,
         sheet=staged.sheet,
+        **options,
     )
     session.commit()  # before the worker looks for it
     request.app.state.jobs.submit(job.id)
-    staged.job_id = job.id
-    uploads.save(upload_directory(request), staged)
-    return see_other(request, f"/imports/{staged.token}")
+    return job.id
+
+
+def _checked(
+    request: Request, session, staged: uploads.StagedUpload, user: User
+) -> ImportReport | ImportJobPublic:
+    """The dry run's report; for a large file, the dry run runs in the background like its
+    import would, and until it has finished this is its job (the page shows the progress)."""
+    directory = upload_directory(request)
+    content = uploads.content(directory, staged)
+    if len(content) <= request.app.state.settings.import_background_bytes:
+        return _dry_run(request, session, staged, user)
+    if staged.check_job_id is None:
+        staged.check_job_id = _submit(
+            request, session, user, staged, content, partial=True, check_only=True
+        )
+        uploads.save(directory, staged)
+    job = _job(request, session, staged, user)
+    if job.status == JobStatus.done and job.report is not None:
+        return job.report
+    return job
 
 
 def _job(request: Request, session, staged: uploads.StagedUpload, user: User) -> ImportJobPublic:
-    job = job_service.get_for(session, staged.job_id, user)
+    """The upload's import when it was confirmed, else its check."""
+    job = job_service.get_for(session, staged.job_id or staged.check_job_id, user)
     return job_service.public(job, request.app.state.jobs.live_progress(job.id))
 
 
