@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 
 from crm import migrate
-from crm.api.app import create_app
+from crm.api.app import create_app, install_state
 from crm.auth import service as auth_service
 from crm.auth.models import Role
 from crm.auth.schemas import UserCreate
@@ -79,12 +79,24 @@ def db(clean_db: Engine):
     return make_sessionmaker(clean_db)
 
 
-@pytest.fixture
-def app(database_url: str, db):
-    secret = "test-secret-key-for-signing-tokens-0123456789"
-    app = create_app(Settings(database_url=database_url, secret_key=secret))
+SECRET_KEY = "test-secret-key-for-signing-tokens-0123456789"
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str):
+    """One app per test process: an app's first request builds its routes, which costs more
+    than most tests. Each test gets it with its state as new (see ``app``)."""
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
     yield app
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app, database_url: str, db):
+    """The app, with fresh settings, the real clock and a new job runner (tests change them)."""
+    settings = Settings(database_url=database_url, secret_key=SECRET_KEY)
+    install_state(shared_app, settings, shared_app.state.engine)
+    return shared_app
 
 
 @pytest.fixture

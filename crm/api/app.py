@@ -1,7 +1,10 @@
 """The application factory: routers assembled with authentication on by default."""
 
+from functools import cache
+
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from crm.api.deps import DbSession, authorize, current_user
 from crm.api.docs import install_docs
@@ -74,6 +77,30 @@ PROTECTED_ROUTERS = [
 ]
 
 
+@cache
+def api_router() -> APIRouter:
+    """The API's routes with their access rules; built once per process, since building the
+    routes is most of the cost of an app and the same routes serve every app."""
+    api = APIRouter(prefix="/api")
+    api.include_router(auth.router)
+    # One's own account: any signed-in user, whatever the role (the routes act on them only).
+    api.include_router(account.router, dependencies=[Depends(current_user)])
+    for router, resource in PROTECTED_ROUTERS:
+        api.include_router(router, dependencies=[Depends(authorize(resource))])
+    return api
+
+
+def install_state(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    """What the routes read from ``app.state``; the tests put it back between tests."""
+    app.state._state.clear()
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.secret_key = settings.secret_key
+    app.state.clock = system_clock  # tests replace it to freeze time
+    app.state.jobs = make_runner(engine, app.state.sessionmaker)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
@@ -86,24 +113,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.secret_key = settings.secret_key
-    app.state.clock = system_clock  # tests replace it to freeze time
-    app.state.jobs = make_runner(engine, app.state.sessionmaker)
+    install_state(app, settings, engine)
     install_error_handlers(app)
     install_error_docs(app)
     install_static(app)
     install_docs(app)
 
-    api = APIRouter(prefix="/api")
-    api.include_router(auth.router)
-    # One's own account: any signed-in user, whatever the role (the routes act on them only).
-    api.include_router(account.router, dependencies=[Depends(current_user)])
-    for router, resource in PROTECTED_ROUTERS:
-        api.include_router(router, dependencies=[Depends(authorize(resource))])
-    app.include_router(api)
+    app.include_router(api_router())
     install_pages(app)
     # Last, so outermost: even a response another middleware makes (a CSRF refusal) has them.
     install_security_headers(app, behind_https=settings.behind_https)

@@ -5,8 +5,11 @@ the other areas' tests leave alone (they sign new leads into new projects); the 
 and planning link test changes another one, the next highest (``team_project_id``)."""
 
 import re
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from chinese_calendar import is_workday
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -15,6 +18,8 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.projects.models import CardStatus, GreenCard, Incentive, Project
 from tests.browser.harness import assert_accessible, screenshot
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PHONE = {"width": 390, "height": 844}
 
@@ -97,7 +102,28 @@ def test_the_specialist_adds_and_removes_funding_and_the_total_follows(page, log
     assert amount_in_place(page) == before
 
 
-def test_the_specialist_raises_a_ticket_and_sees_its_sla_state(page, log_in, project_id):
+def _a_working_morning_before_a_working_day() -> datetime:
+    """10:00 in Beijing on the latest day, from today back, that is a working day followed by
+    one: an urgent ticket raised then is due the next evening, so it is due soon."""
+    day = datetime.now(SHANGHAI).date()
+    while not (is_workday(day) and is_workday(day + timedelta(days=1))):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(10, 0), SHANGHAI).astimezone(UTC)
+
+
+@pytest.fixture
+def working_morning(live_server):
+    """The server's clock stopped on such a morning for one test, then put back."""
+    moment = _a_working_morning_before_a_working_day()
+    real = live_server.app.state.clock
+    live_server.app.state.clock = lambda: moment
+    yield moment
+    live_server.app.state.clock = real
+
+
+def test_the_specialist_raises_a_ticket_and_sees_its_sla_state(
+    page, log_in, project_id, working_morning
+):
     log_in("specialist")
     page.goto(f"/projects/{project_id}")
     form = page.locator("form.raise-ticket")
