@@ -27,6 +27,9 @@ def test_the_grading_page_shows_every_grade_and_the_land_checks(page, log_in):
     expect(page.locator("#results tbody tr").first).to_be_visible()
     expect(page.locator("#checks-heading")).to_be_visible()
     assert_accessible(page)
+    page.get_by_label("等级", exact=True).select_option("D")  # a list short enough to look at
+    page.get_by_role("button", name="筛选").click()
+    expect(page.locator("#results tbody tr").first).to_contain_text("限制发展")
     screenshot(page, "evaluation-zh-desktop")
 
 
@@ -103,7 +106,7 @@ def test_a_plan_measure_is_added_and_moved_on_from_the_firm_page(page, log_in, d
 
 def test_the_grading_page_in_english(page, log_in):
     log_in("viewer")
-    page.goto("/lang/en?next=/evaluation")
+    page.goto("/lang/en?next=/evaluation%3Fgrade%3DD")
     expect(page.locator("h1")).to_have_text("Output per mu · grading 2025")
     expect(page.locator("#results")).to_contain_text("Above designated size")
     expect(page.locator("#results")).to_contain_text("Tax per mu")
