@@ -312,7 +312,8 @@ def test_clean_xlsx_with_chinese_headers_imports(crm, world, staff, clean_xlsx):
     assert created["city"] == "苏州市" and created["is_local"] is False
 
     leads = leads_by_key(staff)
-    contacted = history(staff, leads[(STORED, "new-display:panel")]["id"])
+    contacted_id = leads[(STORED, "new-display:panel")]["id"]
+    contacted = history(staff, contacted_id)
     assert [(h["from"], h["to"], h["note"]) for h in contacted] == [
         ("identified", "contacted", "导入")
     ]
@@ -323,14 +324,22 @@ def test_clean_xlsx_with_chinese_headers_imports(crm, world, staff, clean_xlsx):
     assert negotiating["highest_stage"] == "negotiating"
     assert [h["to"] for h in history(staff, negotiating["id"])] == ["negotiating"]
 
-    def audited(entity: str) -> list[dict]:
-        params = {"entity": entity, "action": "insert", "limit": 100}
+    def audited(entity: str, action: str) -> list[dict]:
+        params = {"entity": entity, "action": action, "limit": 100}
         return staff.get("/api/audit", params=params).json()["items"]
 
-    assert {e["record_id"] for e in audited("lead")} == {str(x["id"]) for x in leads.values()}
-    assert all(e["actor"].startswith("cli:") for e in audited("lead"))
-    assert len(audited("lead_stage_change")) == 2
-    assert len(audited("company")) == 3  # the stored one (by the API) and the two new
+    # As for companies: one entry for the import, with the ids it wrote, not one per row.
+    [entry] = audited("lead", "import")
+    assert entry["actor"].startswith("cli:")
+    assert entry["changes"]["file"].endswith(clean_xlsx.name)
+    changes = entry["changes"]
+    assert sorted(changes["created"]) == sorted(x["id"] for x in leads.values())
+    assert sorted(changes["moved"]) == sorted([contacted_id, negotiating["id"]])
+    assert changes["changed"] == [] and changes["rows"] == 4
+    new_companies = {c["id"] for c in companies["items"] if c["name"] != STORED}
+    assert sorted(changes["companies_created"]) == sorted(new_companies)
+    assert audited("lead", "insert") == audited("lead_stage_change", "insert") == []
+    assert len(audited("company", "insert")) == 1  # the stored one, by the API
 
 
 def test_importing_the_same_file_again_merges_and_changes_nothing(

@@ -108,7 +108,7 @@ def write_batch(session: Session, rows: list[CompanyRow]) -> BatchWritten:
     for row in rows:
         target = match_company(row.data.name, row.data.credit_code, by_code, by_name)
         if target is None:
-            target = _new_target(row.data.name)
+            target = new_target(row.data.name)
             new.append(target)
             _fill(target, row, new=True)
         else:
@@ -118,13 +118,13 @@ def write_batch(session: Session, rows: list[CompanyRow]) -> BatchWritten:
         by_name.setdefault(target.values["name_key"], target)
     stored = {id(t): t for t in [*by_code.values(), *by_name.values()] if t.id is not None}
     changed = [t for t in stored.values() if t.changed]
-    _insert(session, new)
+    insert_companies(session, new)
     _update(session, changed)
     _link(session, [*new, *changed])
     return BatchWritten(created=[t.id for t in new], changed=[t.id for t in changed])
 
 
-def _new_target(name: str) -> Target:
+def new_target(name: str) -> Target:
     values = {"name": name, "name_key": normalise_name(name), "is_local": False}
     values.update({key: None for key in (*FIELDS, "city_code", "park_id")})
     return Target(values=values)
@@ -195,7 +195,8 @@ def _load_links(session: Session, targets: dict[int, Target]) -> None:
             targets[company_id].tags.add(tag.value)
 
 
-def _insert(session: Session, targets: list[Target]) -> None:
+def insert_companies(session: Session, targets: list[Target]) -> None:
+    """Insert new companies (``Target`` without id) and set their ids."""
     if not targets:
         return
     now = utcnow()

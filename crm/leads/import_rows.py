@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 
 from crm.auth.models import User
 from crm.chains.models import Segment
-from crm.companies.models import Company, Park
+from crm.companies.models import Park
 from crm.companies.schemas import CreditCode
 from crm.fields import InputModel, LongText
 from crm.i18n import label
@@ -92,6 +92,20 @@ class LeadRowData(InputModel):
     park: Annotated[str, Field(max_length=100)] | None = None
 
 
+@dataclass(eq=False)
+class CompanyRef:
+    """A company a file names: stored (``id`` known) or new (``id`` set once inserted).
+
+    Rows naming the same company share one; compared by identity, like the ORM object it
+    stands for."""
+
+    name_key: str
+    credit_code: str | None
+    id: int | None = None
+    name: str | None = None
+    city: str | None = None
+
+
 @dataclass
 class LeadRow:
     """A good row: its number in the file, its values, then what they name once looked up."""
@@ -101,7 +115,7 @@ class LeadRow:
     segment: Segment | None = None
     task_force: TaskForce | None = None
     owner: User | None = None
-    company: Company | None = None
+    company: CompanyRef | None = None
     park: Park | None = None
 
 

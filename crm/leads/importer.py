@@ -7,20 +7,26 @@ lead (so an export reads back into its own database, whatever the stages), other
 company and segment that already has an open lead update that lead, and rows for the same
 company and segment within one file become one lead. A file with any bad row is refused whole
 unless ``partial`` is asked for. The file's columns: ``import_rows``.
+
+The whole file is read and planned first (``import_plan``, on plain values), then written in
+batches with Core statements (``import_write``) inside one savepoint. As for companies, the
+audit trail holds one entry per import (the file, the ids it created, changed and moved on),
+not a snapshot per row.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm.audit import AuditEntry
 from crm.auth.models import User
 from crm.chains.models import Segment
 from crm.companies.importer import WRITE_ATTEMPTS
 from crm.companies.models import Company, Park
-from crm.db import take_write_lock
+from crm.db import take_write_lock, utcnow
 from crm.importing import (
     ImportReport,
     Progress,
@@ -31,18 +37,18 @@ from crm.importing import (
     open_table,
 )
 from crm.leads import service as lead_service
-from crm.leads.import_plan import FILLED, LeadPlan, plan_leads
+from crm.leads.import_plan import LeadPlan, plan_leads
 from crm.leads.import_rows import (
     COLUMNS,
     REQUIRED,
     LeadRow,
     parse_rows,
 )
-from crm.leads.models import HALTED, RANK, Lead, Priority, Source, Stage
+from crm.leads.import_write import Written, write_plans
+from crm.leads.models import Lead
 from crm.taskforces.models import TaskForce
 
-IMPORT_NOTE = "导入"
-BATCH = 1000
+AUDIT_ACTION = "import"
 
 
 def import_leads(
@@ -81,7 +87,14 @@ def import_leads(
         try:
             with session.begin_nested():
                 return _plan_and_write(
-                    session, rows, header, report, partial=partial, by=by, progress=progress
+                    session,
+                    rows,
+                    header,
+                    report,
+                    filename=filename,
+                    partial=partial,
+                    by=by,
+                    progress=progress,
                 )
         except IntegrityError:
             if attempt == WRITE_ATTEMPTS:
@@ -95,6 +108,7 @@ def _plan_and_write(
     header: dict[str, str],
     report: ImportReport,
     *,
+    filename: str,
     partial: bool,
     by: str | None,
     progress: Progress | None,
@@ -103,7 +117,9 @@ def _plan_and_write(
     count_refused(report)
     if report.errors and not partial:
         return report
-    report.created = _write(session, plans, by=by or session.info.get("actor"), progress=progress)
+    actor = by or session.info.get("actor")
+    written = _write(session, plans, filename, report, by=actor, progress=progress)
+    report.created = len(written.leads)
     report.merged = len(rows) - report.created
     report.applied = bool(plans)
     return report
@@ -158,81 +174,39 @@ def _by_name(session: Session, model: type, column, names: set[str | None]) -> d
 
 
 def _write(
-    session: Session, plans: list[LeadPlan], *, by: str | None, progress: Progress | None
-) -> int:
-    """Create or update one lead per plan, flushed in batches; returns how many are new."""
-    created = 0
-    default_parks = lead_service.default_parks(session)
-    for done, plan in enumerate(plans, start=1):
-        values = _combined(plan.rows)
-        lead = plan.lead
-        if lead is None:
-            lead = Lead(
-                company=plan.company,
-                segment=plan.segment,
-                stage=Stage.identified,
-                highest_rank=RANK[Stage.identified],
-                priority=values.get("priority", Priority.B),
-                source=values.get("source", Source.other),
-                park=default_parks.get(plan.segment.chain_id),
-            )
-            session.add(lead)
-            created += 1
-        _fill(lead, values)
-        target = values.get("stage")
-        if target is not None and lead.stage not in HALTED and RANK[target] > RANK[lead.stage]:
-            target = lead_service.plan_move(lead, target, None)
-            lead_service.record_move(session, lead, target, by=by, note=IMPORT_NOTE, flush=False)
-        if done % BATCH == 0:
-            session.flush()
-            if progress:
-                progress(done, len(plans))
-    session.flush()
-    if progress:
-        progress(len(plans), len(plans))
-    return created
+    session: Session,
+    plans: list[LeadPlan],
+    filename: str,
+    report: ImportReport,
+    *,
+    by: str | None,
+    progress: Progress | None,
+) -> Written:
+    """Write the plans (``import_write``: Core statements) and their one audit entry."""
+    parks = {chain_id: park.id for chain_id, park in lead_service.default_parks(session).items()}
+    written = write_plans(session, plans, by=by, default_parks=parks, progress=progress)
+    if written.leads or written.changed or written.companies:
+        _audit(session, filename, report.rows, written)
+    return written
 
 
-def _combined(rows: list[LeadRow]) -> dict[str, Any]:
-    """What the rows of one lead say, later cells over earlier ones; the furthest stage."""
-    values: dict[str, Any] = {}
-    for row in rows:
-        given = row.data.model_dump(
-            exclude_unset=True,
-            exclude={
-                "company",
-                "credit_code",
-                "city",
-                "segment",
-                "task_force",
-                "owner",
-                "stage",
-                "park",
-            },
-        )
-        values.update(given)
-        if row.task_force is not None:
-            values["task_force"] = row.task_force
-        if row.owner is not None:
-            values["owner"] = row.owner
-        if row.park is not None:
-            values["park"] = row.park
-        stage = row.data.stage  # paused or lost only ever repeat the lead's stage: no move
-        if stage in RANK and RANK[stage] > RANK[values.get("stage", Stage.identified)]:
-            values["stage"] = stage
-    return values
-
-
-def _fill(lead: Lead, values: dict[str, Any]) -> None:
-    """Set what the file gives; blank cells keep what the lead has."""
-    for name in FILLED:
-        if name in values and getattr(lead, name) != values[name]:
-            setattr(lead, name, values[name])
-    task_force, owner = values.get("task_force"), values.get("owner")
-    if task_force is not None and lead.task_force_id != task_force.id:
-        lead.task_force = task_force
-    if owner is not None and lead.owner_id != owner.id:
-        lead.owner = owner
-    park = values.get("park")
-    if park is not None and lead.park_id != park.id:
-        lead.park = park
+def _audit(session: Session, filename: str, rows: int, written: Written) -> None:
+    """One audit entry for an import that changed something, as for a company import
+    (``crm.companies.importer._audit``): the file, the ids of the leads created, changed
+    and moved on a stage (each move has its history row), and of the companies created."""
+    entry = {
+        "at": utcnow(),
+        "actor": session.info.get("actor"),
+        "action": AUDIT_ACTION,
+        "entity": Lead.__tablename__,
+        "record_id": filename[-64:] or "-",
+        "changes": {
+            "file": filename,
+            "rows": rows,
+            "created": written.leads,
+            "changed": written.changed,
+            "moved": written.moved,
+            "companies_created": written.companies,
+        },
+    }
+    session.execute(insert(AuditEntry.__table__), [entry])
