@@ -20,9 +20,10 @@ PORT ?= 8000
 demo: $(STAMP)
 	@$(BIN)/crm demo --port $(PORT)
 
-# One worker per core (pytest-xdist); the slowest tests are listed at the end.
+# One worker per core (pytest-xdist; a module, and all browser tests, on one worker: see
+# tests/conftest.py); the slowest tests are listed at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n auto --dist loadscope --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -31,6 +31,21 @@ from tests.database import empty_tables, row_counts
 PASSWORD = "correct horse battery"
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under pytest-xdist (``make test``): each test module runs on one worker, so a module's
+    fixtures (a seeded demo, the fuzz world) are built once, and the browser tests run
+    together on one worker with one demo database. pytest-xdist's own groups
+    (``xdist_group``) rename test ids, which pytest 9 ignores, so they no longer group."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "browser" if path.startswith("tests/browser/") else path
+
+    return ModuleScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server_url = os.environ.get("CRM_TEST_DATABASE_URL")
