@@ -28,8 +28,6 @@ from crm.taskforces.models import TaskForce, TaskForceKind
 from crm.tickets.models import Ticket
 from tests.database import empty_tables
 
-pytestmark = pytest.mark.xdist_group("demo-realism")
-
 PASSWORD = "demo-realism-password"
 TODAY = date(2026, 11, 15)  # the day the demo history ends
 YI = 1  # revenue is stored in 亿元

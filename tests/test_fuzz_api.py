@@ -31,9 +31,6 @@ from tests.conftest import PASSWORD
 from tests.database import empty_tables
 from tests.signing import LEADER, OTHER_SPECIALIST, SPECIALIST, prepare, signed_project
 
-# A module-scoped database state: under pytest-xdist the module runs on one worker, whole.
-pytestmark = pytest.mark.xdist_group("fuzz")
-
 ROLES = ("admin", "viewer")
 CHECKS = [
     not_a_server_error,

@@ -29,9 +29,6 @@ from crm.tickets.models import Ticket
 from tests.database import empty_tables, row_counts
 from tests.test_cli import run_crm
 
-# A module-scoped database state: under pytest-xdist the module runs on one worker, whole.
-pytestmark = pytest.mark.xdist_group("seeds")
-
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TARGETS = 1087
 DIRECTIONS = 36

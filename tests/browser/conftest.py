@@ -130,18 +130,15 @@ def _in_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In one process, browser tests go last, so the demo database is seeded while the other
-    tests run. Under pytest-xdist they form one group that a single worker runs first (one
-    demo database, seeded by that worker, while the others run the rest)."""
-    if not _in_xdist_worker(config):
-        items.sort(key=_is_browser_test)  # a stable sort: each group keeps its order
-        return
-    for item in items:
-        if _is_browser_test(item):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-    items.sort(key=lambda item: not _is_browser_test(item))
+    """Browser tests go first under pytest-xdist, where one worker runs them all (the
+    scheduler in tests/conftest.py) with one demo database, seeded by that worker while the
+    others run the rest; in one process they go last, so the demo database is seeded (in a
+    subprocess) while the other tests run. The sort is stable: each part keeps its order."""
+    if _in_xdist_worker(config):
+        items.sort(key=lambda item: not _is_browser_test(item))
+    else:
+        items.sort(key=_is_browser_test)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
