@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, event, inspect
+from sqlalchemy import JSON, Integer, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.properties import ColumnProperty
 from sqlalchemy.orm.relationships import RelationshipProperty
@@ -150,3 +150,20 @@ def _write_audit_entries(session: Session, _flush_context) -> None:
             add("delete", obj, _snapshot(obj, removing=True))
     if rows:
         session.connection().execute(AuditEntry.__table__.insert(), rows)
+
+
+IMPORT_ACTION = "import"
+
+
+def record_import(session: Session, entity: str, filename: str, changes: dict[str, Any]) -> None:
+    """One entry for a bulk import (which writes with Core, so no row-by-row entries): the
+    file and ``changes`` (its counts and the ids it created and changed)."""
+    entry = {
+        "at": utcnow(),
+        "actor": session.info.get("actor"),
+        "action": IMPORT_ACTION,
+        "entity": entity,
+        "record_id": filename[-64:] or "-",
+        "changes": {"file": filename, **changes},
+    }
+    session.execute(insert(AuditEntry.__table__), [entry])

@@ -13,16 +13,16 @@ a snapshot per row.
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from crm.audit import AuditEntry
+from crm.audit import IMPORT_ACTION, record_import
 from crm.companies.import_columns import CHINESE_HEADERS, COLUMNS, PARSERS
 from crm.companies.import_write import CompanyRow, match_company, write_batch
 from crm.companies.models import Company, Park
 from crm.companies.schemas import CompanyCreate, normalise_name
-from crm.db import take_write_lock, utcnow
+from crm.db import take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
@@ -38,7 +38,7 @@ __all__ = ["CHINESE_HEADERS", "WRITE_ATTEMPTS", "import_companies", "match_compa
 
 BATCH = 2000
 WRITE_ATTEMPTS = 3
-AUDIT_ACTION = "import"
+AUDIT_ACTION = IMPORT_ACTION
 
 
 def import_companies(
@@ -191,18 +191,10 @@ def _audit(
     """One audit entry for an import that changed something: the file, its counts, the ids
     created and changed."""
     new = set(created)
-    entry = {
-        "at": utcnow(),
-        "actor": session.info.get("actor"),
-        "action": AUDIT_ACTION,
-        "entity": Company.__tablename__,
-        "record_id": filename[-64:] or "-",
-        "changes": {
-            "file": filename,
-            "rows": report.rows,
-            "created": created,
-            "merged": report.merged,
-            "changed": sorted({i for i in changed if i not in new}),
-        },
+    changes = {
+        "rows": report.rows,
+        "created": created,
+        "merged": report.merged,
+        "changed": sorted({i for i in changed if i not in new}),
     }
-    session.execute(insert(AuditEntry.__table__), [entry])
+    record_import(session, Company.__tablename__, filename, changes)

@@ -17,16 +17,16 @@ not a snapshot per row.
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm.audit import AuditEntry
+from crm.audit import IMPORT_ACTION, record_import
 from crm.auth.models import User
 from crm.chains.models import Segment
 from crm.companies.importer import WRITE_ATTEMPTS
 from crm.companies.models import Company, Park
-from crm.db import take_write_lock, utcnow
+from crm.db import take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
@@ -48,7 +48,7 @@ from crm.leads.import_write import Written, write_plans
 from crm.leads.models import Lead
 from crm.taskforces.models import TaskForce
 
-AUDIT_ACTION = "import"
+AUDIT_ACTION = IMPORT_ACTION
 
 
 def import_leads(
@@ -194,19 +194,11 @@ def _audit(session: Session, filename: str, rows: int, written: Written) -> None
     """One audit entry for an import that changed something, as for a company import
     (``crm.companies.importer._audit``): the file, the ids of the leads created, changed
     and moved on a stage (each move has its history row), and of the companies created."""
-    entry = {
-        "at": utcnow(),
-        "actor": session.info.get("actor"),
-        "action": AUDIT_ACTION,
-        "entity": Lead.__tablename__,
-        "record_id": filename[-64:] or "-",
-        "changes": {
-            "file": filename,
-            "rows": rows,
-            "created": written.leads,
-            "changed": written.changed,
-            "moved": written.moved,
-            "companies_created": written.companies,
-        },
+    changes = {
+        "rows": rows,
+        "created": written.leads,
+        "changed": written.changed,
+        "moved": written.moved,
+        "companies_created": written.companies,
     }
-    session.execute(insert(AuditEntry.__table__), [entry])
+    record_import(session, Lead.__tablename__, filename, changes)
