@@ -153,25 +153,30 @@ def dependants(session: Session, gap_ids: set[int]) -> dict[int, int]:
     "has a local company" over the chains reached (an index probe per segment that stops at
     the first local company), then the reachable sets as bit masks over the condensed graph.
     """
-    graph = nx.DiGraph()
+    successors: dict[int, list[int]] = defaultdict(list)
     chain_of: dict[int, int] = {}
     for source, target, target_chain in session.execute(
         select(SegmentLink.from_segment_id, SegmentLink.to_segment_id, Segment.chain_id).join(
             Segment, Segment.id == SegmentLink.to_segment_id
         )
     ):
-        graph.add_edge(source, target)
+        successors[source].append(target)
         chain_of[target] = target_chain
-    starts = [g for g in gap_ids if g in graph]
+    starts = [g for g in gap_ids if g in successors or g in chain_of]
     reached, stack = set(starts), list(starts)
     while stack:
-        for nxt in graph.successors(stack.pop()):
+        for nxt in successors[stack.pop()]:
             if nxt not in reached:
                 reached.add(nxt)
                 stack.append(nxt)
     reached_chains = {chain_of[s] for s in reached if s in chain_of}
     non_missing = _non_missing(session, reached_chains, reached - set(starts))
-    counts = _count_reachable(graph.subgraph(reached), non_missing)
+    # Only the reached part becomes a networkx graph: building one of every link costs more
+    # than the rest of the walk.
+    graph = nx.DiGraph()
+    graph.add_nodes_from(reached)
+    graph.add_edges_from((s, t) for s in reached for t in successors.get(s, ()))
+    counts = _count_reachable(graph, non_missing)
     return {gap: counts.get(gap, 0) for gap in gap_ids}
 
 

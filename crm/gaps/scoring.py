@@ -5,10 +5,9 @@ while scoring; ``Reason`` records only for the companies returned).
 """
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import String, literal, select, union_all
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
@@ -140,53 +139,59 @@ def recommend(
 
 
 def _candidates(session: Session, gap_codes: dict[int, str]) -> list[Candidate]:
-    """Two queries whatever the number of candidates: memberships with the company's plain
-    columns, then their tags and lead stages together."""
-    in_gaps = (
-        select(company_segment.c.company_id)
-        .join(Company, Company.id == company_segment.c.company_id)
-        .where(company_segment.c.segment_id.in_(gap_codes), Company.is_local.is_(False))
-    )
-    columns: dict[int, tuple] = {}
-    codes: dict[int, list[str]] = defaultdict(list)
-    for company_id, segment_id, *plain in session.execute(
-        in_gaps.add_columns(
-            company_segment.c.segment_id,
+    """One query whatever the number of candidates: each non-local company in a gap segment
+    with its plain columns, its gap segments, and its tags and lead stages as strings
+    aggregated per company (index probes per candidate, not a pass over every tag and lead).
+    """
+    tags = _joined(CompanyTag.tag, CompanyTag.company_id == Company.id)
+    stages = _joined(Lead.stage, Lead.company_id == Company.id)
+    rows = session.execute(
+        select(
+            Company.id,
             Company.revenue,
             Company.employees,
             Company.name,
             Company.province,
             Company.city,
+            func.aggregate_strings(company_segment.c.segment_id.cast(String), ","),
+            tags,
+            stages,
         )
-    ):
-        columns[company_id] = tuple(plain)
-        codes[company_id].append(gap_codes[segment_id])
-    tags: dict[int, list[Tag]] = defaultdict(list)
-    stages: dict[int, set[LeadStage]] = defaultdict(set)
-    tag_rows = select(CompanyTag.company_id, literal("tag"), CompanyTag.tag.cast(String))
-    stage_rows = select(Lead.company_id, literal("stage"), Lead.stage.cast(String))
-    for company_id, kind, value in session.execute(
-        union_all(
-            tag_rows.where(CompanyTag.company_id.in_(in_gaps)),
-            stage_rows.where(Lead.company_id.in_(in_gaps)),
-        )
-    ):
-        if kind == "tag":
-            tags[company_id].append(Tag(value))
-        else:
-            stages[company_id].add(LeadStage(value))
+        .join(company_segment, company_segment.c.company_id == Company.id)
+        .where(company_segment.c.segment_id.in_(gap_codes), Company.is_local.is_(False))
+        .group_by(Company.id)
+    )
     return [
         Candidate(
             company_id=company_id,
             revenue=revenue,
             employees=employees,
             # The order a company's tags are listed in everywhere: by their stored value.
-            tags=tuple(sorted(tags.get(company_id, ()), key=lambda tag: tag.value)),
-            gap_codes=tuple(sorted(codes[company_id])),
-            lead_stages=frozenset(stages.get(company_id, ())),
+            tags=tuple(sorted((Tag(v) for v in _split(tag_values)), key=lambda tag: tag.value)),
+            gap_codes=tuple(sorted(gap_codes[int(value)] for value in _split(segment_ids))),
+            lead_stages=frozenset(LeadStage(value) for value in _split(stage_values)),
             name=name,
             province=province,
             city=city,
         )
-        for company_id, (revenue, employees, name, province, city) in columns.items()
+        for (
+            company_id,
+            revenue,
+            employees,
+            name,
+            province,
+            city,
+            segment_ids,
+            tag_values,
+            stage_values,
+        ) in rows
     ]
+
+
+def _joined(column, where):
+    """A company's values of ``column``, comma-joined (a correlated scalar subquery)."""
+    return select(func.aggregate_strings(column.cast(String), ",")).where(where).scalar_subquery()
+
+
+def _split(joined: str | None) -> list[str]:
+    return joined.split(",") if joined else []
