@@ -4,7 +4,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, MetaData, create_engine, event, text
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -107,6 +118,26 @@ def take_write_lock(session: Session, table: str) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))  # writes nothing
+
+
+def insert_returning_ids(session: Session, table: Table, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` into ``table`` in few statements; their new ids, in the rows' order.
+
+    SQLite does not promise the order in which a multi-row INSERT's RETURNING answers, so
+    SQLAlchemy sends it one statement per row. There the database's write lock is taken and
+    the ids SQLite would give (one past the largest: no table uses AUTOINCREMENT) are written
+    with the rows, in batched statements.
+    """
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        take_write_lock(session, table.name)
+        last = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        session.execute(insert(table), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+        return ids
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(statement, rows).scalars())
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

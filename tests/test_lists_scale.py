@@ -1,9 +1,15 @@
 """Lists at scale, as a client sees them: paging to the last page, sorts with nulls, the
 total and whether it is exact, name search by text, pinyin, initials and short terms."""
 
+import csv
+import re
+from pathlib import Path
+
 import sqlalchemy as sa
+from pypinyin import lazy_pinyin
 
 from crm import listing, migrate
+from crm.companies.search import name_pinyin
 from tests.factories import chain_file, company
 
 
@@ -192,3 +198,24 @@ def test_list_items_read_the_same_as_the_records(staff, login):
     (company_item,) = listed(staff, "/api/companies", q="卓华")["items"]
     assert company_item == staff.get(f"/api/companies/{company_id}").json()
     assert company_item["tags"] == ["leader", "listed", "srdi"]
+
+
+def test_pinyin_reads_phrases_as_pypinyin_does_the_whole_name(staff):
+    """Polyphonic characters take their phrase's reading (重庆 chongqing, 银行 yinhang, 长沙
+    changsha), also when a phrase comes back in later names, whose readings are remembered."""
+    add_companies(staff, "重庆银行股份有限公司", "长沙银行行长培训中心", "重庆长安汽车")
+    assert names_found(staff, "chongqingyinhang") == {"重庆银行股份有限公司"}
+    assert names_found(staff, "cqyh") == {"重庆银行股份有限公司"}
+    assert names_found(staff, "changshayinhang") == {"长沙银行行长培训中心"}
+    assert names_found(staff, "cqca") == {"重庆长安汽车"}
+    assert names_found(staff, "zhongqing") == set()
+
+
+def test_pinyin_of_every_seeded_name_equals_pypinyin_on_the_whole_name():
+    seeds = Path(__file__).resolve().parent.parent / "seeds" / "companies.csv"
+    with seeds.open(encoding="utf-8-sig") as handle:
+        names = [row[0] for row in csv.reader(handle)][1:]
+    assert len(names) > 100
+    for name in names * 2:  # the second pass reads remembered phrases
+        full = "".join(lazy_pinyin(name, errors="default")).lower()
+        assert name_pinyin(name).split(" ")[0] == re.sub("[^a-z0-9]", "", full)

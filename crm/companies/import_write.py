@@ -22,7 +22,7 @@ from crm import places
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, normalise_name
 from crm.companies.search import name_pinyin
-from crm.db import utcnow
+from crm.db import insert_returning_ids, utcnow
 from crm.importing import chunks
 
 FIELDS = ("credit_code", "province", "city", "revenue", "employees", "listing")
@@ -221,8 +221,7 @@ def insert_companies(session: Session, targets: list[Target]) -> None:
         copied = ([i, *(row[c] for c in columns[1:])] for i, row in zip(ids, rows, strict=True))
         _copy(session, "company", columns, copied)
     else:
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = session.execute(statement, rows).scalars().all()
+        ids = insert_returning_ids(session, table, rows)
     for target, new_id in zip(targets, ids, strict=True):
         target.id = new_id
 

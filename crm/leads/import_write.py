@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.clock import local_date
 from crm.companies.import_write import city_name, insert_companies, new_target
-from crm.db import utcnow
+from crm.db import insert_returning_ids, utcnow
 from crm.importing import Progress
 from crm.leads import contact
 from crm.leads import service as lead_service
@@ -250,11 +250,7 @@ def _fill(lead: StoredLead, values: dict[str, Any]) -> None:
 
 
 def _insert_leads(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    if not rows:
-        return []
-    table = Lead.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, rows).scalars())
+    return insert_returning_ids(session, Lead.__table__, rows)
 
 
 def _update_leads(session: Session, leads: list[StoredLead], now: datetime) -> None:
