@@ -193,7 +193,7 @@ def export_leads(
     chain: Annotated[str | None, typer.Option(help="only leads of this chain (code)")] = None,
 ) -> None:
     """Write leads to CSV or XLSX (by extension), Chinese headers; reads back with import."""
-    from crm.leads import service as lead_service
+    from crm.leads import lists as lead_lists
     from crm.leads.export import export_rows
     from crm.leads.models import Stage
     from crm.leads.schemas import LeadFilters
@@ -202,7 +202,7 @@ def export_leads(
 
     if stage is not None and stage not in Stage.__members__:
         fail(f"unknown stage '{stage}': use {', '.join(Stage.__members__)}")
-    query = lead_service.filtered_query(
+    query = lead_lists.filtered_query(
         LeadFilters(stage=Stage(stage) if stage else None, chain=chain)
     )
     with unit_of_work() as session:

@@ -22,7 +22,7 @@ from crm import places
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, normalise_name
 from crm.companies.search import name_pinyin
-from crm.db import insert_returning_ids, utcnow
+from crm.db import btree_lookups, insert_returning_ids, utcnow
 from crm.importing import chunks
 
 FIELDS = ("credit_code", "province", "city", "revenue", "employees", "listing")
@@ -167,16 +167,17 @@ def _stored(session: Session, rows: list[CompanyRow]) -> tuple[dict, dict]:
     found: dict[int, Target] = {}
     by_code: dict[str, Target] = {}
     by_name: dict[str, Target] = {}
-    for column, wanted in ((Company.credit_code, codes), (Company.name_key, names)):
-        for chunk in chunks(wanted):
-            query = select(*columns).where(column.in_(chunk)).order_by(Company.id)
-            for stored in session.execute(query).mappings():
-                target = found.setdefault(
-                    stored["id"], Target(values=dict(stored), id=stored["id"])
-                )
-                if target.credit_code:
-                    by_code[target.credit_code] = target
-                by_name.setdefault(target.values["name_key"], target)
+    with btree_lookups(session):
+        for column, wanted in ((Company.credit_code, codes), (Company.name_key, names)):
+            for chunk in chunks(wanted):
+                query = select(*columns).where(column.in_(chunk)).order_by(Company.id)
+                for stored in session.execute(query).mappings():
+                    target = found.setdefault(
+                        stored["id"], Target(values=dict(stored), id=stored["id"])
+                    )
+                    if target.credit_code:
+                        by_code[target.credit_code] = target
+                    by_name.setdefault(target.values["name_key"], target)
     _load_links(session, found)
     return by_code, by_name
 

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 from crm.audit import IMPORT_ACTION, record_import
 from crm.companies.import_columns import CHINESE_HEADERS, COLUMNS, PARSERS
 from crm.companies.import_write import CompanyRow, match_company, write_batch
-from crm.companies.models import Company, Park
+from crm.companies.models import Company, CompanyTag, Park, company_segment
 from crm.companies.schemas import CompanyCreate, normalise_name
-from crm.db import take_write_lock
+from crm.db import PlannerStatistics, take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
@@ -37,6 +37,8 @@ from crm.table_writing import batches
 __all__ = ["CHINESE_HEADERS", "WRITE_ATTEMPTS", "import_companies", "match_company"]
 
 BATCH = 2000
+# What an import writes, whose planner statistics it keeps current (``PlannerStatistics``).
+WRITTEN_TABLES = [Company.__tablename__, company_segment.name, CompanyTag.__tablename__]
 WRITE_ATTEMPTS = 3
 AUDIT_ACTION = IMPORT_ACTION
 
@@ -62,6 +64,7 @@ def import_companies(
     lookups = _Lookups(session, columns)
     take_write_lock(session, Company.__tablename__)
     writing: SessionTransaction | None = session.begin_nested()
+    statistics = PlannerStatistics(session, WRITTEN_TABLES)
     created: list[int] = []
     changed: list[int] = []
     done = good = 0
@@ -75,6 +78,7 @@ def import_companies(
             written = _write_with_retries(session, _merge_duplicates(rows))
             created += written.created
             changed += written.changed
+            statistics.wrote(len(written.created))
         done += len(batch)
         if progress:
             progress(done, report.rows)

@@ -17,7 +17,7 @@ from stdnum.cn import uscc
 
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
-from crm.db import take_write_lock
+from crm.db import btree_lookups, take_write_lock
 from crm.evaluation.models import CompanyYear
 from crm.importing import (
     ImportReport,
@@ -142,12 +142,13 @@ def _companies(session: Session, rows: list[Parsed]) -> tuple[dict, dict]:
     keys = list({normalise_name(r.data.name) for r in rows if r.data.name})
     by_code: dict[str, Company] = {}
     by_key: dict[str, list[Company]] = {}
-    for part in chunks(codes):
-        for company in session.scalars(select(Company).where(Company.credit_code.in_(part))):
-            by_code[company.credit_code] = company
-    for part in chunks(keys):
-        for company in session.scalars(select(Company).where(Company.name_key.in_(part))):
-            by_key.setdefault(company.name_key, []).append(company)
+    with btree_lookups(session):
+        for part in chunks(codes):
+            for company in session.scalars(select(Company).where(Company.credit_code.in_(part))):
+                by_code[company.credit_code] = company
+        for part in chunks(keys):
+            for company in session.scalars(select(Company).where(Company.name_key.in_(part))):
+                by_key.setdefault(company.name_key, []).append(company)
     return by_code, by_key
 
 

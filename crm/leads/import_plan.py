@@ -18,6 +18,7 @@ from crm.chains.models import Segment
 from crm.companies.import_write import match_company
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
+from crm.db import btree_lookups
 from crm.importing import ImportReport, RowError, chunks
 from crm.leads.import_rows import IMPORTABLE, CompanyRef, LeadRow, stage_refusal
 from crm.leads.models import Lead, Stage
@@ -168,17 +169,18 @@ def _stored_companies(
     by_code: dict[str, CompanyRef] = {}
     by_name: dict[str, CompanyRef] = {}
     columns = (Company.id, Company.name_key, Company.credit_code)
-    for chunk in chunks(codes):
-        for id_, name_key, code in session.execute(
-            select(*columns).where(Company.credit_code.in_(chunk))
-        ):
-            company = found.setdefault(id_, CompanyRef(name_key, code, id=id_))
-            by_code[code] = company
-    for chunk in chunks(names):
-        query = select(*columns).where(Company.name_key.in_(chunk)).order_by(Company.id)
-        for id_, name_key, code in session.execute(query):
-            company = found.setdefault(id_, CompanyRef(name_key, code, id=id_))
-            by_name.setdefault(name_key, company)
+    with btree_lookups(session):
+        for chunk in chunks(codes):
+            for id_, name_key, code in session.execute(
+                select(*columns).where(Company.credit_code.in_(chunk))
+            ):
+                company = found.setdefault(id_, CompanyRef(name_key, code, id=id_))
+                by_code[code] = company
+        for chunk in chunks(names):
+            query = select(*columns).where(Company.name_key.in_(chunk)).order_by(Company.id)
+            for id_, name_key, code in session.execute(query):
+                company = found.setdefault(id_, CompanyRef(name_key, code, id=id_))
+                by_name.setdefault(name_key, company)
     return by_code, by_name
 
 

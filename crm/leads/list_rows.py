@@ -1,5 +1,5 @@
 """The lead list as the API answers it, read as plain rows: the same filters, order, paging
-and total as ``service.list_leads`` (which pages keep using: they need the ORM objects), but
+and total as ``lists.list_leads`` (which pages keep using: they need the ORM objects), but
 the page comes in one SELECT: the page's ids (a subquery an index answers at any offset), the
 columns a ``LeadPublic`` shows, joined, and the capped count (crm.listing), with no ORM
 objects built. At 50 rows the ORM was most of a request's CPU, and each round trip counts on a
@@ -14,7 +14,7 @@ from crm.auth.models import User
 from crm.chains.models import Chain, Segment
 from crm.companies.models import Company, Park
 from crm.keyset import BadCursor, SortKey
-from crm.leads import lights, service
+from crm.leads import lights, lists, service
 from crm.leads.models import PIPELINE, Lead
 from crm.leads.schemas import LeadFilters
 from crm.listing import (
@@ -51,14 +51,14 @@ _LEAD_COLUMNS = (
 
 
 def sort_key(sort: str) -> SortKey:
-    """The keyset of a lead list order (``service.ordering`` checks the name first)."""
+    """The keyset of a lead list order (``lists.ordering`` checks the name first)."""
     name = sort.lstrip("-")
     return SortKey(
         sort=sort,
-        column=service.SORTABLE[name],
+        column=lists.SORTABLE[name],
         id_column=Lead.id,
         descending=sort.startswith("-"),
-        nullable=name in service.NULLABLE,
+        nullable=name in lists.NULLABLE,
     )
 
 
@@ -75,10 +75,10 @@ def public_page(
     """A page of the lead list shaped as ``LeadPublic`` (``project_id`` filled), its total
     (of every matching lead, whatever the cursor), and the cursor of the next page (None when
     the page was not full, so nothing can follow)."""
-    query = service.filtered_query(filters, today=today)
+    query = lists.filtered_query(filters, today=today)
     if only is not None:
         query = query.where(only)
-    order = service.ordering(sort)
+    order = lists.ordering(sort)
     key = sort_key(sort)
     paged = query
     if cursor is not None:

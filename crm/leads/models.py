@@ -82,7 +82,7 @@ class Lead(VersionedMixin, Base):
     """One target company pursued for one investment (招商线索)."""
 
     __tablename__ = "lead"
-    # The list's sorts (crm.leads.service.SORTABLE) read these in order: (column, id) both
+    # The list's sorts (crm.leads.lists.SORTABLE) read these in order: (column, id) both
     # ways; a nullable column sorted descending with nulls last needs its own order on
     # PostgreSQL (migration 3b7e51c0d2a4).
     __table_args__ = (

@@ -18,6 +18,7 @@ from crm.errors import NotFound
 from crm.gaps import service as gap_service
 from crm.gaps.schemas import GapReport, Status
 from crm.i18n import Translator
+from crm.leads import lists as lead_lists
 from crm.leads import service as lead_service
 from crm.leads.schemas import LeadCreate, LeadFilters
 from crm.listing import Page
@@ -242,7 +243,7 @@ def _panel_context(
             session, page=Page(limit=PANEL_ROWS), segment=key, is_local=False
         )
         targets = [company_service.public(c) for c in companies]
-    leads, leads_total = lead_service.list_leads(
+    leads, leads_total = lead_lists.list_leads(
         session, page=Page(limit=PANEL_ROWS), filters=LeadFilters(segment=key)
     )
     pursued = lead_service.companies_pursued_in(session, chain.id, segment_code)

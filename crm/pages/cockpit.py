@@ -19,7 +19,7 @@ from crm.dashboard.chains import chain_progress
 from crm.dashboard.schemas import Breakdown, Funnel, Group, yi
 from crm.dashboard.sql import Scope
 from crm.errors import Invalid
-from crm.leads import service as lead_service
+from crm.leads import lists as lead_lists
 from crm.leads.models import PIPELINE, RANK, Stage
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page
@@ -255,7 +255,7 @@ def _warnings(session: Session, filters: CockpitFilters, *, now) -> dict:
         chain=filters.chain,
     )
     lead_filters = LeadFilters(overdue=True, chain=filters.chain, task_force_id=filters.unit)
-    leads, lead_total = lead_service.list_leads(
+    leads, lead_total = lead_lists.list_leads(
         session,
         page=Page(limit=WARNINGS_SHOWN, offset=0),
         filters=lead_filters,

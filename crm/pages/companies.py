@@ -13,13 +13,13 @@ from crm.chains.models import Chain
 from crm.companies import service as company_service
 from crm.companies.models import Park, Tag
 from crm.evaluation import grading
-from crm.leads import service as lead_service
+from crm.leads import lists as lead_lists
 from crm.leads.schemas import LeadFilters
 from crm.listing import Page
 from crm.pages import ladder as ladder_pages
 from crm.pages.deps import PageUser
 from crm.pages.templating import render
-from crm.projects import service as project_service
+from crm.projects import lists as project_lists
 
 router = APIRouter(include_in_schema=False)
 
@@ -95,12 +95,10 @@ def company_page(
     company_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ):
     company = company_service.get(session, company_id)
-    leads, _ = lead_service.list_leads(
+    leads, _ = lead_lists.list_leads(
         session, page=Page(limit=200), filters=LeadFilters(company_id=company.id)
     )
-    projects, _ = project_service.list_projects(
-        session, page=Page(limit=200), company_id=company.id
-    )
+    projects, _ = project_lists.list_projects(session, page=Page(limit=200), company_id=company.id)
     segment_names = {f"{s.chain.code}:{s.code}": (s.chain.name, s.name) for s in company.segments}
     context = {
         "company": company_service.public(company),

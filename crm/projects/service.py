@@ -1,28 +1,27 @@
-"""Projects (项目): created when a lead is signed; specialist, funding, milestones, listing."""
+"""Projects (项目): created when a lead is signed; specialist, funding, milestones.
+
+How a project reads is in ``crm.projects.records``; the project list in ``crm.projects.lists``.
+"""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm import places, updates
 from crm.auth import service as auth_service
 from crm.auth.models import Role, User
-from crm.chains.models import Chain, Segment
+from crm.chains.models import Segment
 from crm.clock import local_date
 from crm.companies import parks as park_service
 from crm.companies.models import Company, Park
 from crm.errors import Conflict, Invalid, NotFound
 from crm.leads.models import RANK, Lead, Stage
-from crm.leads.schemas import CompanyRef, TaskForceRef
-from crm.listing import Page, contains, fetch_page
 from crm.places import InvestorOrigin
 from crm.projects import greencards, milestones
-from crm.projects import policy as policy_service
 from crm.projects.models import (
     AgreementType,
-    CardStatus,
     FundingEntry,
     GreenCard,
     Project,
@@ -32,18 +31,13 @@ from crm.projects.schemas import (
     Assessment,
     Division,
     FundingCreate,
-    FundingPublic,
     HomeCounties,
-    PlanningLink,
-    ProjectDetail,
-    ProjectPublic,
     ProjectUpdate,
-    SpecialistChangePublic,
 )
 from crm.updates import refuse_nulls
 
 # Many-to-one and one-to-one joined into the project's statement; collections one SELECT each.
-_LOAD = (
+LOAD = (
     joinedload(Project.lead).joinedload(Lead.company),
     joinedload(Project.lead).joinedload(Lead.segment).joinedload(Segment.chain),
     joinedload(Project.lead).joinedload(Lead.task_force),
@@ -78,7 +72,7 @@ class SigningTerms:
 
 
 def get(session: Session, project_id: int) -> Project:
-    project = session.get(Project, project_id, options=[*_LOAD, *_HISTORY])
+    project = session.get(Project, project_id, options=[*LOAD, *_HISTORY])
     if project is None:
         raise NotFound(f"project {project_id} not found")
     return project
@@ -311,175 +305,3 @@ def delete_funding(session: Session, project: Project, entry_id: int) -> None:
         raise NotFound(f"funding entry {entry_id} not found in project {project.id}")
     project.funding.remove(entry)
     session.flush()
-
-
-def investment_in_place(project: Project) -> float:
-    return round(sum(entry.amount for entry in project.funding), 2)
-
-
-def list_projects(
-    session: Session,
-    *,
-    page: Page,
-    q: str | None = None,
-    stage: Stage | None = None,
-    chain: str | None = None,
-    park: str | None = None,
-    specialist: str | None = None,
-    task_force_id: int | None = None,
-    signed_from: date | None = None,
-    signed_to: date | None = None,
-    card_status: CardStatus | None = None,
-    company_id: int | None = None,
-    agreement_type: AgreementType | None = None,
-    investor_origin: InvestorOrigin | None = None,
-    county: str | None = None,
-    only: ColumnElement[bool] | None = None,
-    sort: str = "-signed_on",
-) -> tuple[list[Project], int]:
-    """``only``: a further condition, such as the policy's projects a user may write;
-    ``sort``: a key of :data:`SORTS`, ``-`` in front for descending."""
-    query = select(Project).join(Project.lead)
-    if company_id is not None:
-        query = query.where(Lead.company_id == company_id)
-    if only is not None:
-        query = query.where(only)
-    if q:
-        query = query.where(Lead.company.has(contains(Company.name, q)))
-    if stage:
-        query = query.where(Lead.stage == stage)
-    if chain:
-        query = query.where(Lead.segment.has(Segment.chain.has(Chain.code == chain)))
-    if task_force_id is not None:
-        query = query.where(Lead.task_force_id == task_force_id)
-    if park:
-        query = query.where(Project.park.has(Park.name == park))
-    if specialist:
-        query = query.where(Project.specialist.has(User.username == specialist))
-    if signed_from:
-        query = query.where(Project.signed_on >= signed_from)
-    if signed_to:
-        query = query.where(Project.signed_on <= signed_to)
-    if card_status:
-        query = query.where(Project.green_card.has(GreenCard.status == card_status))
-    query = _report_filters(query, agreement_type, investor_origin, county)
-    query = query.options(*_LOAD).order_by(*_ordering(sort))
-    return fetch_page(session, query, page)
-
-
-def _report_filters(
-    query: Select,
-    agreement_type: AgreementType | None,
-    investor_origin: InvestorOrigin | None,
-    county: str | None,
-) -> Select:
-    if agreement_type:
-        query = query.where(Project.agreement_type == agreement_type)
-    if investor_origin:
-        query = query.where(Project.investor_origin == investor_origin)
-    if county:
-        known = places.home_county(county)
-        query = query.where(
-            Project.county_code == known.code if known else Project.county == county
-        )
-    return query
-
-
-# The columns a project list may be sorted by.
-SORTS = {"signed_on": Project.signed_on, "signed_investment": Project.signed_investment}
-
-
-def _ordering(sort: str) -> tuple:
-    descending = sort.startswith("-")
-    column = SORTS.get(sort.lstrip("-"))
-    if column is None:
-        raise Invalid("sort", f"sort by one of {', '.join(SORTS)}, with - for descending")
-    if descending:
-        return column.desc().nulls_last(), Project.id.desc()
-    return column.asc().nulls_last(), Project.id.asc()
-
-
-def public(project: Project) -> ProjectPublic:
-    return ProjectPublic(**_public_fields(project))
-
-
-def detail(project: Project) -> ProjectDetail:
-    return ProjectDetail(
-        **_public_fields(project),
-        specialist_history=[
-            SpecialistChangePublic(
-                from_=change.from_user.username if change.from_user else None,
-                to=change.to_user.username,
-                by=change.by,
-                at=change.at,
-                reason=change.reason,
-            )
-            for change in project.specialist_history
-        ],
-        funding=[
-            FundingPublic(
-                id=e.id,
-                date=e.date,
-                amount=e.amount,
-                source_region=e.source_region,
-                note=e.note,
-                by=e.by,
-                at=e.at,
-            )
-            for e in project.funding
-        ],
-        policy=policy_service.public(project),
-    )
-
-
-def _public_fields(project: Project) -> dict:
-    lead = project.lead
-    company = lead.company
-    assessment = (
-        Assessment(
-            organisation=project.assessment_org,
-            date=project.assessment_date,
-            conclusion=project.assessment_conclusion,
-            attachment=project.assessment_url,
-        )
-        if project.assessment_org
-        else None
-    )
-    return {
-        "id": project.id,
-        "lead_id": lead.id,
-        "company": CompanyRef(
-            id=company.id, name=company.name, city=company.city, province=company.province
-        ),
-        "segment": f"{lead.segment.chain.code}:{lead.segment.code}",
-        "chain": lead.segment.chain.code,
-        "task_force": TaskForceRef(id=lead.task_force.id, name=lead.task_force.name)
-        if lead.task_force
-        else None,
-        "park": project.park.name if project.park else None,
-        "stage": lead.stage,
-        "specialist": project.specialist.username,
-        "name": project.name,
-        "agreement_type": project.agreement_type,
-        "investor_origin": project.investor_origin,
-        "fixed_asset_investment": project.fixed_asset_investment,
-        "county": project.county,
-        "county_code": project.county_code,
-        "signed_investment": project.signed_investment,
-        "investment_in_place": investment_in_place(project),
-        "jobs_planned": project.jobs_planned,
-        "jobs_created": project.jobs_created,
-        "signed_on": project.signed_on,
-        "land_on": project.land_on,
-        "construction_started_on": project.construction_started_on,
-        "production_started_on": project.production_started_on,
-        "construction_start_inferred": project.construction_start_inferred,
-        "assessment": assessment,
-        "planning_links": [PlanningLink(**link) for link in project.planning_links or []],
-        "notes": project.notes,
-        "policy_totals": policy_service.totals(project.incentives),
-        "green_card": greencards.public(project.green_card) if project.green_card else None,
-        "version": project.version,
-        "created_at": project.created_at,
-        "updated_at": project.updated_at,
-    }

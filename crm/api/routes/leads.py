@@ -10,6 +10,7 @@ from crm.auth import policy
 from crm.clock import local_date
 from crm.leads import export as lead_export
 from crm.leads import list_rows
+from crm.leads import lists as lead_lists
 from crm.leads import service as lead_service
 from crm.leads.schemas import (
     LeadCreate,
@@ -97,7 +98,7 @@ def export_leads(
 ) -> Response:
     """The leads the filters select (as for the list), as XLSX or CSV under Chinese headers;
     the file reads back through ``POST /api/import/leads``."""
-    query = lead_service.filtered_query(filters, today=local_date(now))
+    query = lead_lists.filtered_query(filters, today=local_date(now))
     filename = f"leads-{local_date(now).isoformat()}.{file_format}"
     return lead_export.download(session.get_bind(), query, file_format, filename)
 

@@ -11,7 +11,9 @@ from crm.leads.models import Stage
 from crm.listing import ListResult
 from crm.places import InvestorOrigin
 from crm.projects import greencards, lights
+from crm.projects import lists as project_lists
 from crm.projects import policy as policy_service
+from crm.projects import records as project_records
 from crm.projects import service as project_service
 from crm.projects.models import AgreementType, CardStatus, Light
 from crm.projects.plan_schemas import WatchlistCounts
@@ -61,7 +63,7 @@ def list_projects(
 ):
     """Signed projects, newest signing first, each with its light today."""
     limits = lights.cutoffs(local_date(now), settings)
-    items, total = project_service.list_projects(
+    items, total = project_lists.list_projects(
         session,
         page=page,
         q=q,
@@ -81,7 +83,7 @@ def list_projects(
     shown = lights.lights_of(session, [p.id for p in items], limits)
     return {
         "items": [
-            project_service.public(p).model_copy(update={"light": shown[p.id]}) for p in items
+            project_records.public(p).model_copy(update={"light": shown[p.id]}) for p in items
         ],
         "total": total,
     }
@@ -106,7 +108,7 @@ def home_counties():
 @router.get("/{project_id}", response_model=ProjectDetail)
 def get_project(project_id: int, session: DbSession, now: RequestTime, settings: AppSettings):
     """The project, with its light today (from its milestones and funding schedule)."""
-    project = project_service.detail(project_service.get(session, project_id))
+    project = project_records.detail(project_service.get(session, project_id))
     limits = lights.cutoffs(local_date(now), settings)
     return project.model_copy(
         update={"light": lights.lights_of(session, [project_id], limits)[project_id]}
@@ -125,7 +127,7 @@ def update_project(
     ``specialist_history``."""
     policy.require_project_fields(session, user, project, data.model_dump(exclude_unset=True))
     project_service.update(session, project, data, by=user.username, now=now)
-    return project_service.detail(project)
+    return project_records.detail(project)
 
 
 @router.post("/{project_id}/funding", response_model=FundingRecorded, status_code=201)
@@ -146,7 +148,7 @@ def add_funding(
         note=entry.note,
         by=entry.by,
         at=entry.at,
-        investment_in_place=project_service.investment_in_place(project),
+        investment_in_place=project_records.investment_in_place(project),
     )
 
 
@@ -165,7 +167,7 @@ def get_policy(project_id: int, session: DbSession):
 def replace_policy(project: WritableProject, data: PolicyPut, session: DbSession):
     """Set the policy package (一策): incentives with an ``id`` are kept and updated, new ones
     added, the ones left out removed. Carries and bumps the project's version."""
-    return project_service.detail(policy_service.replace(session, project, data))
+    return project_records.detail(policy_service.replace(session, project, data))
 
 
 @router.patch("/{project_id}/policy/incentives/{incentive_id}", response_model=ProjectDetail)
@@ -175,7 +177,7 @@ def update_incentive(
     """Change one incentive, e.g. record that it was honoured (兑现): ``honoured_at``,
     ``honoured_amount``. Carries and bumps the project's version."""
     policy_service.update_incentive(session, project, incentive_id, data)
-    return project_service.detail(project)
+    return project_records.detail(project)
 
 
 @router.patch("/{project_id}/green-card", response_model=GreenCardPublic)

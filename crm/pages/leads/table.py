@@ -18,6 +18,7 @@ from crm.chains.models import Chain, Segment
 from crm.clock import local_date
 from crm.leads import export as lead_export
 from crm.leads import lights, pauses
+from crm.leads import lists as lead_lists
 from crm.leads import service as lead_service
 from crm.leads.models import Lead, Priority, Source, Stage
 from crm.leads.schemas import LeadFilters
@@ -122,7 +123,7 @@ def selection(
 def lead_list(request: Request, session: DbSession, user: PageUser, now: RequestTime, query: Query):
     today = local_date(now)
     filters, condition = selection(session, user, query, today)
-    leads, total = lead_service.list_leads(
+    leads, total = lead_lists.list_leads(
         session,
         page=Page(limit=PAGE_SIZE, offset=query.offset),
         filters=filters,
@@ -159,7 +160,7 @@ def export_leads(
     """The rows the table's filters select, in the API export's file (reads back on import)."""
     today = local_date(now)
     filters, condition = selection(session, user, query, today)
-    selected = lead_service.filtered_query(filters, today=today)
+    selected = lead_lists.filtered_query(filters, today=today)
     if condition is not None:
         selected = selected.where(condition)
     filename = f"leads-{today.isoformat()}.{file_format}"

@@ -19,6 +19,7 @@ from crm.pages.projects.choices import edit_choices
 from crm.pages.projects.plan_context import plan_context
 from crm.pages.templating import render
 from crm.projects import policy as package_service
+from crm.projects import records as project_records
 from crm.projects import service as project_service
 from crm.projects.models import CardStatus, IncentiveType, Project
 from crm.tickets import service as ticket_service
@@ -54,7 +55,7 @@ def project_context(
         session, page=Page(limit=TICKETS_SHOWN), now=now, project_id=project.id
     )
     card = project.green_card
-    in_place = project_service.investment_in_place(project)
+    in_place = project_records.investment_in_place(project)
     may_reassign = may_write and may_reassign_specialist(session, user, project)
     actors = [change.by for change in project.specialist_history]
     actors += [entry.by for entry in project.funding]

@@ -20,7 +20,8 @@ from crm.listing import Page
 from crm.pages.deps import PageUser
 from crm.pages.templating import render
 from crm.projects import lights
-from crm.projects import service as project_service
+from crm.projects import lists as project_lists
+from crm.projects import records as project_records
 from crm.projects.models import Light
 from crm.taskforces.models import TaskForce
 
@@ -74,7 +75,7 @@ def project_list(
     settings: AppSettings,
 ):
     limits = lights.cutoffs(local_date(now), settings)
-    projects, total = project_service.list_projects(
+    projects, total = project_lists.list_projects(
         session,
         page=Page(limit=PAGE_SIZE, offset=query.offset),
         only=lights.narrowed(None, limits, light=query.light, watchlist=query.watch),
@@ -86,7 +87,7 @@ def project_list(
         "lights": lights.lights_of(session, [p.id for p in projects], limits),
         "light_choices": list(Light),
         "watchlists": list(lights.Watchlist),
-        "in_place": {p.id: project_service.investment_in_place(p) for p in projects},
+        "in_place": {p.id: project_records.investment_in_place(p) for p in projects},
         "total": total,
         "limit": PAGE_SIZE,
         "stages": PROJECT_STAGES,

@@ -1,0 +1,66 @@
+"""What a long import does for PostgreSQL's planner inside its own transaction: statistics
+of the tables it fills are taken again as they grow (otherwise a table that began empty is
+read whole by every batch's lookup), and its lookups leave bitmap scans (the only way to read
+a trigram index, whose statistics VACUUM keeps and cannot update there) switched off only
+while they run. PostgreSQL only: SQLite has neither."""
+
+import pytest
+from sqlalchemy import func, insert, select, text
+
+from crm.companies.models import Company
+from crm.companies.search import name_pinyin
+from crm.db import PlannerStatistics, btree_lookups, utcnow
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("planner statistics and bitmap scans are PostgreSQL's")
+
+
+def _reltuples(session) -> float:
+    return session.execute(
+        text("SELECT reltuples FROM pg_class WHERE relname = 'company'")
+    ).scalar()
+
+
+def _companies(first: int, count: int) -> list[dict]:
+    now = utcnow()
+    return [
+        {
+            "name": f"规划测试{n}有限公司",
+            "name_key": f"规划测试{n}有限公司",
+            "name_pinyin": name_pinyin(f"规划测试{n}有限公司"),
+            "is_local": False,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(first, first + count)
+    ]
+
+
+def test_statistics_are_taken_again_each_time_the_tables_double(db):
+    with db() as session:
+        session.execute(text("ANALYZE company"))  # whatever earlier tests left: empty now
+        statistics = PlannerStatistics(session, ["company"], at_least=1_000)
+        session.execute(insert(Company), _companies(0, 600))
+        statistics.wrote(600)
+        assert _reltuples(session) < 600  # not yet: under the threshold
+        session.execute(insert(Company), _companies(600, 600))
+        statistics.wrote(600)
+        assert _reltuples(session) == 1_200  # the transaction's own rows are counted
+        session.execute(insert(Company), _companies(1_200, 600))
+        statistics.wrote(600)
+        assert _reltuples(session) == 1_200  # 600 more is not a doubling
+        assert session.scalar(select(func.count()).select_from(Company)) == 1_800
+        session.rollback()
+
+
+def test_lookups_switch_bitmap_scans_off_and_back_on(db):
+    with db() as session:
+        assert session.execute(text("SHOW enable_bitmapscan")).scalar() == "on"
+        with btree_lookups(session):
+            assert session.execute(text("SHOW enable_bitmapscan")).scalar() == "off"
+        assert session.execute(text("SHOW enable_bitmapscan")).scalar() == "on"
+        session.rollback()
