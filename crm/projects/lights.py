@@ -9,11 +9,23 @@ Every threshold becomes a date computed here from ``today`` (:class:`Cutoffs`), 
 compares dates only and reads the same on SQLite and PostgreSQL.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from crm.config import Settings, get_settings
@@ -171,8 +183,19 @@ def lights_of(session: Session, project_ids: list[int], limits: Cutoffs) -> dict
     """``{project id: light}`` for a page of projects, in one query."""
     if not project_ids:
         return {}
-    query = select(Project.id, light_of_project(limits)).where(Project.id.in_(project_ids))
-    return {project_id: Light(light) for project_id, light in session.execute(query)}
+    params = {"project_ids": list(project_ids), **asdict(limits)}
+    return {
+        project_id: Light(light) for project_id, light in session.execute(_lights_query(), params)
+    }
+
+
+@cache
+def _lights_query() -> Select:
+    """The lights query with the cut-off dates and the ids as parameters, built once: building
+    its expression took longer than running it (a project's page spent ~40% of its CPU here)."""
+    bound = Cutoffs(**{f.name: bindparam(f.name) for f in fields(Cutoffs)})
+    ids = bindparam("project_ids", expanding=True)
+    return select(Project.id, light_of_project(bound)).where(Project.id.in_(ids))
 
 
 def _milestone(kind: MilestoneKind, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
