@@ -272,3 +272,65 @@ def test_four_concurrent_lead_imports_store_each_new_company_and_lead_once(db, c
     with db() as session:
         assert len(session.scalars(select(Company.name)).all()) == 300
         assert len(session.scalars(select(Lead.id)).all()) == 300
+
+
+# --- 专精特新 and 小巨人 only for SMEs ---------------------------------------------------------
+
+SME_HEADERS = [
+    "企业名称",
+    "统一社会信用代码",
+    "城市",
+    "所属环节",
+    "标签",
+    "营业收入(亿元)",
+    "从业人数",
+]
+
+
+def test_an_import_refuses_the_srdi_tag_on_a_large_firm_as_a_single_save_does(
+    staff, chain, table_counts
+):
+    large = ["云江重工集团有限公司", credit_code(7_001), "绵阳", "new-display:panel"]
+    rows = [
+        [*large, "专精特新", "52", "6800"],
+        [
+            "云江精工有限公司",
+            credit_code(7_002),
+            "绵阳",
+            "new-display:panel",
+            "专精特新",
+            "3",
+            "420",
+        ],
+        [
+            "云江国际有限公司",
+            credit_code(7_003),
+            "绵阳",
+            "new-display:panel",
+            "世界500强;小巨人",
+            "",
+            "",
+        ],
+    ]
+    one_at_a_time = staff.post(
+        "/api/companies",
+        json=company(large[0], tags=["srdi"], revenue=52, employees=6800),
+    )
+    assert one_at_a_time.status_code == 422, one_at_a_time.text
+    before = table_counts()
+
+    refused = upload(staff, "/api/import/companies", SME_HEADERS, rows, background="false")
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["detail"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "标签"), (4, "标签")]
+    assert "不属于中小企业" in errors[0]["message"] and "6800" in errors[0]["message"]
+    assert "世界500强" in errors[1]["message"]
+    assert table_counts() == before
+
+    partial = upload(
+        staff, "/api/import/companies", SME_HEADERS, rows, background="false", partial="true"
+    )
+    assert partial.status_code == 200, partial.text
+    assert (partial.json()["created"], partial.json()["refused"]) == (1, 2)
+    stored = staff.get("/api/companies", params={"q": "云江"}).json()["items"]
+    assert [(c["name"], c["tags"]) for c in stored] == [("云江精工有限公司", ["srdi"])]

@@ -22,6 +22,7 @@ from crm.companies.import_columns import CHINESE_HEADERS, COLUMNS, PARSERS
 from crm.companies.import_write import CompanyRow, match_company, write_batch
 from crm.companies.models import Company, CompanyTag, Park, company_segment
 from crm.companies.schemas import CompanyCreate, normalise_name
+from crm.companies.sme import SME_TAGS, not_sme_reason
 from crm.db import PlannerStatistics, take_write_lock
 from crm.importing import (
     ImportReport,
@@ -124,6 +125,7 @@ def _good_rows(
         data, errors = validate_row(number, raw, lookups.parsers, CompanyCreate, header)
         if data is not None:
             errors = _park_errors(number, data, lookups.parks, header)
+            errors += _sme_errors(number, data, header)
         report.errors.extend(errors)
         if data is not None and not errors:
             segments = lookups.segments.by_key
@@ -143,6 +145,15 @@ def _park_errors(
     else:
         return []
     return [RowError(row=number, column=header.get("park"), message=message)]
+
+
+def _sme_errors(number: int, data: CompanyCreate, header: dict[str, str]) -> list[RowError]:
+    """专精特新 and 小巨人 are for SMEs only, as when a company is saved one at a time
+    (``crm.companies.sme``): judged on the row's own figures and tags."""
+    if not SME_TAGS & set(data.tags):
+        return []
+    reason = not_sme_reason(employees=data.employees, revenue_yi=data.revenue, tags=set(data.tags))
+    return [RowError(row=number, column=header.get("tags"), message=reason)] if reason else []
 
 
 def _identity(data: CompanyCreate) -> tuple[str, str]:
