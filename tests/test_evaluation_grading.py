@@ -3,6 +3,7 @@ definition in docs/evaluation.md computed here in plain Python; re-runs, publish
 freeze, visibility and the land check of D-grade plot holders."""
 
 import copy
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from crm.db import transaction
 from crm.evaluation.grading_models import EvaluationResult
 from crm.evaluation.models import CompanyYear
+from crm.pages import evaluation as evaluation_pages
 
 YEAR = 2025
 PARK = "亩均测试园区"
@@ -402,3 +404,33 @@ def test_the_english_page_names_populations_indicators_and_grades_in_english(wor
     firm = staff.get("/api/companies", params={"q": "丁化工"}).json()["items"][0]
     company = web.get(f"/companies/{firm['id']}").text
     assert "Tax per mu（10k yuan/mu）" in company and "Restricted" in company
+
+
+def test_the_page_lists_results_a_page_at_a_time_with_the_filters_kept(
+    world, browser_login, monkeypatch
+):
+    staff, _ = world
+    graded = _graded(staff)
+    monkeypatch.setattr(evaluation_pages, "RESULTS_PER_PAGE", 5)
+    web = browser_login("staff")
+    shown: list[str] = []
+    for offset in (0, 5, 10):
+        page = web.get("/evaluation", params={"year": YEAR, "offset": offset})
+        assert page.status_code == 200, page.text
+        assert f"（{len(FIRMS)}）" in page.text  # the heading counts every result
+        rows = re.findall(r'<tr><td><a href="/companies/\d+">([^<]+)</a>', page.text)
+        assert len(rows) == min(5, len(FIRMS) - offset)
+        shown += rows
+        assert f"共 {len(FIRMS)} 条，第 {offset // 5 + 1}/3 页" in page.text
+        assert (f"offset={offset + 5}" in page.text) == (offset + 5 < len(FIRMS))
+    assert sorted(shown) == sorted(graded)  # each firm once, none left out
+
+    monkeypatch.setattr(evaluation_pages, "RESULTS_PER_PAGE", 1)
+    d_count = sum(1 for row in graded.values() if row["grade"] == "D")
+    assert d_count >= 2
+    d_only = web.get("/evaluation", params={"year": YEAR, "grade": "D", "offset": 1})
+    assert f"（{d_count}）" in d_only.text
+    assert "grade=D&offset=2" in d_only.text or d_count == 2
+    assert "grade=D&offset=0" in d_only.text  # back to the first page, filter kept
+    refused = web.get("/evaluation", params={"year": YEAR, "offset": -1})
+    assert refused.status_code == 422

@@ -4,7 +4,7 @@ and the grading list as a table (XLSX)."""
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import Role, User
@@ -133,16 +133,42 @@ def results(
     grade: str | None = None,
     park_id: int | None = None,
     population: Population | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ResultPublic]:
+    """The year's results by population, rank and name; ``limit`` and ``offset``: a page."""
     query = (
-        select(EvaluationResult)
-        .join(Company, Company.id == EvaluationResult.company_id)
-        .where(EvaluationResult.year == scheme.year)
+        _results_query(scheme.year, grade, park_id, population)
         .options(
             selectinload(EvaluationResult.company).selectinload(Company.park),
             selectinload(EvaluationResult.contributions),
         )
         .order_by(EvaluationResult.population, EvaluationResult.rank, Company.name)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [result_public(row, scheme) for row in session.scalars(query)]
+
+
+def count_results(
+    session: Session,
+    year: int,
+    *,
+    grade: str | None = None,
+    park_id: int | None = None,
+    population: Population | None = None,
+) -> int:
+    query = _results_query(year, grade, park_id, population).with_only_columns(func.count())
+    return session.scalar(query.order_by(None)) or 0
+
+
+def _results_query(
+    year: int, grade: str | None, park_id: int | None, population: Population | None
+) -> Select:
+    query = (
+        select(EvaluationResult)
+        .join(Company, Company.id == EvaluationResult.company_id)
+        .where(EvaluationResult.year == year)
     )
     if grade:
         query = query.where(EvaluationResult.grade == grade)
@@ -150,7 +176,7 @@ def results(
         query = query.where(Company.park_id == park_id)
     if population is not None:
         query = query.where(EvaluationResult.population == population.value)
-    return [result_public(row, scheme) for row in session.scalars(query)]
+    return query
 
 
 def result_public(row: EvaluationResult, scheme: EvaluationScheme) -> ResultPublic:

@@ -2,6 +2,7 @@
 distribution, land checks, the XLSX list) over the services of ``/api/evaluation``."""
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
@@ -48,30 +49,35 @@ def evaluation_page(
     grade: Literal["A", "B", "C", "D", ""] = "",
     population: Population | Literal[""] = "",
     park: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ):
     year = year or grading.latest_published_year(session) or local_date(now).year - 1
     filters = {"grade": grade, "population": population, "park": park}
-    return render(request, "evaluation/page.html", _page(session, user, year, filters))
+    return render(request, "evaluation/page.html", _page(session, user, year, filters, offset))
 
 
-def _page(session: Session, user: User, year: int, filters: dict | None = None) -> dict:
+# Results shown per page; a city grades thousands of firms a year.
+RESULTS_PER_PAGE = 100
+
+
+def _page(
+    session: Session, user: User, year: int, filters: dict | None = None, offset: int = 0
+) -> dict:
     """What ``/evaluation`` shows for ``year``; also the page a refused form is shown on."""
     filters = filters or {"grade": "", "population": "", "park": None}
     years = list(session.scalars(select(EvaluationScheme.year).order_by(EvaluationScheme.year)))
     scheme = schemes.find(session, year)
     office = policy.is_office(user)
     visible = scheme is not None and (scheme.published or office)
-    results = (
-        grading.results(
-            session,
-            scheme,
-            grade=filters["grade"] or None,
-            park_id=filters["park"],
-            population=filters["population"] or None,
-        )
-        if visible
-        else []
-    )
+    chosen = {
+        "grade": filters["grade"] or None,
+        "park_id": filters["park"],
+        "population": filters["population"] or None,
+    }
+    results, total = [], 0
+    if visible:
+        total = grading.count_results(session, year, **chosen)
+        results = grading.results(session, scheme, **chosen, limit=RESULTS_PER_PAGE, offset=offset)
     distribution = grading.distribution(session, year) if visible else {}
     return {
         "year": year,
@@ -81,6 +87,12 @@ def _page(session: Session, user: User, year: int, filters: dict | None = None) 
         "admin": user.role == Role.admin,
         "visible": visible,
         "results": results,
+        "results_total": total,
+        "results_offset": offset,
+        "results_limit": RESULTS_PER_PAGE,
+        "results_query": urlencode(
+            {"year": year, **{k: v for k, v in filters.items() if v not in ("", None)}}
+        ),
         "distribution": distribution,
         "grades": GRADES,
         "grade_counts": [distribution.get(grade, 0) for grade in GRADES],

@@ -27,6 +27,11 @@ def test_the_grading_page_shows_every_grade_and_the_land_checks(page, log_in):
     expect(page.locator("#results tbody tr").first).to_be_visible()
     expect(page.locator("#checks-heading")).to_be_visible()
     assert_accessible(page)
+    first = page.locator("#results tbody tr").first.inner_text()
+    assert page.locator("#results tbody tr").count() == 100  # a page of the year's results
+    page.locator("#results .pager").get_by_role("link", name="下一页").click()
+    expect(page.locator("#results .pager")).to_contain_text("第 2/")
+    assert page.locator("#results tbody tr").first.inner_text() != first
     page.goto("/evaluation?grade=D")  # a list short enough to look at
     expect(page.locator("#results tbody tr").first).to_contain_text("限制发展")
     screenshot(page, "evaluation-zh-desktop")
