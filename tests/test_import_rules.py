@@ -334,3 +334,38 @@ def test_an_import_refuses_the_srdi_tag_on_a_large_firm_as_a_single_save_does(
     assert (partial.json()["created"], partial.json()["refused"]) == (1, 2)
     stored = staff.get("/api/companies", params={"q": "云江"}).json()["items"]
     assert [(c["name"], c["tags"]) for c in stored] == [("云江精工有限公司", ["srdi"])]
+
+
+def test_an_import_judges_the_srdi_tag_on_the_firm_as_stored_when_the_row_has_no_figures(
+    staff, chain, table_counts
+):
+    large = company("云江重机有限公司", credit_code=credit_code(7_101), revenue=52, employees=6800)
+    small = company("云江微电有限公司", credit_code=credit_code(7_102), revenue=2, employees=150)
+    listed = company("云江环球有限公司", credit_code=credit_code(7_103), tags=["fortune500"])
+    for body in (large, small, listed):
+        assert staff.post("/api/companies", json=body).status_code == 201
+    rows = [
+        [body["name"], body["credit_code"], "绵阳", "new-display:panel", tag, "", ""]
+        for body, tag in ((large, "专精特新"), (small, "专精特新"), (listed, "小巨人"))
+    ]
+    before = table_counts()
+    refused = upload(staff, "/api/import/companies", SME_HEADERS, rows, background="false")
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["detail"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "标签"), (4, "标签")]
+    assert "6800" in errors[0]["message"] and "世界500强" in errors[1]["message"]
+    assert table_counts() == before
+
+    partial = upload(
+        staff, "/api/import/companies", SME_HEADERS, rows, background="false", partial="true"
+    )
+    assert (partial.json()["merged"], partial.json()["refused"]) == (1, 2)
+    tags = {
+        c["name"]: c["tags"]
+        for c in staff.get("/api/companies", params={"q": "云江"}).json()["items"]
+    }
+    assert tags == {
+        "云江重机有限公司": [],
+        "云江微电有限公司": ["srdi"],
+        "云江环球有限公司": ["fortune500"],
+    }

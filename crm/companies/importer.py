@@ -11,6 +11,7 @@ a snapshot per row.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -20,15 +21,16 @@ from sqlalchemy.orm import Session, SessionTransaction
 from crm.audit import IMPORT_ACTION, record_import
 from crm.companies.import_columns import CHINESE_HEADERS, COLUMNS, PARSERS
 from crm.companies.import_write import CompanyRow, match_company, write_batch
-from crm.companies.models import Company, CompanyTag, Park, company_segment
+from crm.companies.models import Company, CompanyTag, Park, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, normalise_name
 from crm.companies.sme import SME_TAGS, not_sme_reason
-from crm.db import PlannerStatistics, take_write_lock
+from crm.db import PlannerStatistics, btree_lookups, take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
     RowError,
     SegmentNames,
+    chunks,
     count_refused,
     open_table,
     validate_row,
@@ -98,6 +100,7 @@ class _Lookups:
     """What rows name, looked up a batch at a time: segments (kept), parks (all, few)."""
 
     def __init__(self, session: Session, columns: dict[str, int]):
+        self.session = session
         self.segments = SegmentNames(session, many=True)
         self.segment_column = columns.get("segments")
         self.parks = {name: id_ for name, id_ in session.execute(select(Park.name, Park.id))}
@@ -119,13 +122,17 @@ def _good_rows(
     """The batch's rows that are good, with the ids of what they name; the others' errors
     go into the report."""
     lookups.prepare(batch)
-    good = []
+    checked = []
     for number, cells in batch:
         raw = {f: (cells[i] if i < len(cells) else None) for f, i in columns.items()}
-        data, errors = validate_row(number, raw, lookups.parsers, CompanyCreate, header)
+        checked.append((number, *validate_row(number, raw, lookups.parsers, CompanyCreate, header)))
+    tagged = [data for _, data, _ in checked if data is not None and SME_TAGS & set(data.tags)]
+    sizes = _stored_sizes(lookups.session, tagged)
+    good = []
+    for number, data, errors in checked:
         if data is not None:
             errors = _park_errors(number, data, lookups.parks, header)
-            errors += _sme_errors(number, data, header)
+            errors += _sme_errors(number, data, header, sizes)
         report.errors.extend(errors)
         if data is not None and not errors:
             segments = lookups.segments.by_key
@@ -147,12 +154,65 @@ def _park_errors(
     return [RowError(row=number, column=header.get("park"), message=message)]
 
 
-def _sme_errors(number: int, data: CompanyCreate, header: dict[str, str]) -> list[RowError]:
+@dataclass(frozen=True)
+class _Size:
+    """What the SME rule reads of a stored company."""
+
+    credit_code: str | None
+    employees: int | None
+    revenue: float | None
+    tags: frozenset[Tag]
+
+
+_Sizes = tuple[dict[str, _Size], dict[str, _Size]]
+
+
+def _stored_sizes(session: Session, rows: list[CompanyCreate]) -> _Sizes:
+    """The stored companies these rows name, by credit code and by normalised name."""
+    by_code: dict[str, _Size] = {}
+    by_name: dict[str, _Size] = {}
+    codes = sorted({row.credit_code for row in rows if row.credit_code})
+    names = sorted({normalise_name(row.name) for row in rows})
+    found: dict[int, tuple] = {}
+    columns = (Company.id, Company.credit_code, Company.name_key)
+    with btree_lookups(session):
+        for column, wanted in ((Company.credit_code, codes), (Company.name_key, names)):
+            for chunk in chunks(wanted):
+                query = select(*columns, Company.employees, Company.revenue).where(
+                    column.in_(chunk)
+                )
+                for company_id, *stored in session.execute(query.order_by(Company.id)):
+                    found[company_id] = tuple(stored)
+    tags: dict[int, set[Tag]] = {company_id: set() for company_id in found}
+    for chunk in chunks(sorted(found)):
+        query = select(CompanyTag.company_id, CompanyTag.tag).where(
+            CompanyTag.company_id.in_(chunk)
+        )
+        for company_id, tag in session.execute(query):
+            tags[company_id].add(tag)
+    for company_id, (code, name_key, employees, revenue) in found.items():
+        size = _Size(code, employees, revenue, frozenset(tags[company_id]))
+        if code:
+            by_code[code] = size
+        by_name.setdefault(name_key, size)
+    return by_code, by_name
+
+
+def _sme_errors(
+    number: int, data: CompanyCreate, header: dict[str, str], sizes: _Sizes
+) -> list[RowError]:
     """专精特新 and 小巨人 are for SMEs only, as when a company is saved one at a time
-    (``crm.companies.sme``): judged on the row's own figures and tags."""
+    (``crm.companies.sme``): judged on the firm as the row leaves it, its figures where the
+    row gives them, else the stored company's, and its tags with those it already has."""
     if not SME_TAGS & set(data.tags):
         return []
-    reason = not_sme_reason(employees=data.employees, revenue_yi=data.revenue, tags=set(data.tags))
+    stored = match_company(data.name, data.credit_code, *sizes)
+    employees, revenue, tags = data.employees, data.revenue, set(data.tags)
+    if stored is not None:
+        employees = stored.employees if employees is None else employees
+        revenue = stored.revenue if revenue is None else revenue
+        tags |= stored.tags
+    reason = not_sme_reason(employees=employees, revenue_yi=revenue, tags=tags)
     return [RowError(row=number, column=header.get("tags"), message=reason)] if reason else []
 
 
