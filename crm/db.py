@@ -17,6 +17,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -189,10 +190,29 @@ class PlannerStatistics:
         if not self.enabled:
             return
         self.added += rows
-        if self.added >= max(self.known, self.at_least):
-            for table in self.tables:
-                self.session.execute(text(f"ANALYZE {table}"))
+        if self.added >= max(self.known, self.at_least) and self._analyze():
             self.known, self.added = self._estimate(), 0
+
+    def _analyze(self) -> bool:
+        """Whether the statistics were taken. ``ANALYZE`` keeps its lock until the import
+        commits, so an import that finds another import holding it goes on with the
+        statistics it has and tries again after its next batch, rather than wait: two
+        imports waiting on each other (one for this lock, the other for a company the first
+        wrote) would deadlock."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(text("SET LOCAL lock_timeout = '100ms'"))
+                for table in self.tables:
+                    self.session.execute(text(f"ANALYZE {table}"))
+                self.session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            return False
+        return True
+
+
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error code for a lock_timeout
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

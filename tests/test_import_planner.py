@@ -64,3 +64,19 @@ def test_lookups_switch_bitmap_scans_off_and_back_on(db):
             assert session.execute(text("SHOW enable_bitmapscan")).scalar() == "off"
         assert session.execute(text("SHOW enable_bitmapscan")).scalar() == "on"
         session.rollback()
+
+
+def test_an_import_does_not_wait_for_statistics_another_import_is_taking(db):
+    with db() as other, db() as session:
+        other.execute(text("ANALYZE company"))  # its lock is held until it commits
+        statistics = PlannerStatistics(session, ["company"], at_least=1)
+        session.execute(insert(Company), _companies(0, 10))
+        statistics.wrote(10)  # returns at once, without the statistics
+        assert statistics.added == 10
+        assert session.scalar(select(func.count()).select_from(Company)) == 10
+        assert session.execute(text("SHOW lock_timeout")).scalar() == "0"
+        other.rollback()
+        session.execute(insert(Company), _companies(10, 10))
+        statistics.wrote(10)  # the lock is free again: taken, counting all 20 rows
+        assert (statistics.added, _reltuples(session)) == (0, 20)
+        session.rollback()
