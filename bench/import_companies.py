@@ -58,6 +58,10 @@ def write_companies(path: Path, rows: int) -> None:
             segments = f"bench:seg-{n % SEGMENTS}"
             if n % 3 == 0:
                 segments += f";bench:seg-{(n + 1) % SEGMENTS}"
+            revenue, employees = round(0.5 + (n % 997) / 10, 2), 10 + n % 5000
+            tags = TAGS[n % len(TAGS)]
+            if revenue >= 4 and employees >= 1000:  # a large firm: no 专精特新 (SMEs only)
+                tags = tags.replace("专精特新", "上市")
             writer.writerow(
                 [
                     f"基准测试企业{n:07d}有限公司",
@@ -65,9 +69,9 @@ def write_companies(path: Path, rows: int) -> None:
                     "四川",
                     ("成都市", "绵阳市", "德阳市")[n % 3],
                     segments,
-                    TAGS[n % len(TAGS)],
-                    round(0.5 + (n % 997) / 10, 2),
-                    10 + n % 5000,
+                    tags,
+                    revenue,
+                    employees,
                     "是" if n % 5 == 0 else "否",
                 ]
             )
