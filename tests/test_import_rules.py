@@ -369,3 +369,22 @@ def test_an_import_judges_the_srdi_tag_on_the_firm_as_stored_when_the_row_has_no
         "云江微电有限公司": ["srdi"],
         "云江环球有限公司": ["fortune500"],
     }
+
+
+def test_two_rows_for_one_firm_are_judged_together(staff, chain, table_counts):
+    """One row gives the figures (or 世界500强), a later row of the same file the tag."""
+    heavy, listed = credit_code(7_201), credit_code(7_202)
+    rows = [
+        ["云江重装有限公司", heavy, "绵阳", "new-display:panel", "", "52", "6800"],
+        ["云江重装有限公司", heavy, "绵阳", "new-display:panel", "专精特新", "", ""],
+        ["云江寰宇有限公司", listed, "绵阳", "new-display:panel", "世界500强", "", ""],
+        ["云江寰宇有限公司", listed, "绵阳", "new-display:panel", "小巨人", "", ""],
+        ["云江小微有限公司", credit_code(7_203), "绵阳", "new-display:panel", "", "1", "80"],
+        ["云江小微有限公司", credit_code(7_203), "绵阳", "new-display:panel", "专精特新", "", ""],
+    ]
+    before = table_counts()
+    refused = upload(staff, "/api/import/companies", SME_HEADERS, rows, background="false")
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["detail"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(3, "标签"), (5, "标签")]
+    assert table_counts() == before

@@ -128,13 +128,18 @@ def _good_rows(
         checked.append((number, *validate_row(number, raw, lookups.parsers, CompanyCreate, header)))
     tagged = [data for _, data, _ in checked if data is not None and SME_TAGS & set(data.tags)]
     sizes = _stored_sizes(lookups.session, tagged)
+    earlier: dict[tuple[str, str], _Size] = {}  # the firm as this batch's rows leave it
     good = []
     for number, data, errors in checked:
         if data is not None:
+            before = earlier.get(_identity(data)) or match_company(
+                data.name, data.credit_code, *sizes
+            )
             errors = _park_errors(number, data, lookups.parks, header)
-            errors += _sme_errors(number, data, header, sizes)
+            errors += _sme_errors(number, data, header, before)
         report.errors.extend(errors)
         if data is not None and not errors:
+            earlier[_identity(data)] = _left_by(data, before)
             segments = lookups.segments.by_key
             segment_ids = list(dict.fromkeys(segments[ref].id for ref in data.segments))
             park_id = lookups.parks.get(data.park) if data.park else None
@@ -199,21 +204,28 @@ def _stored_sizes(session: Session, rows: list[CompanyCreate]) -> _Sizes:
 
 
 def _sme_errors(
-    number: int, data: CompanyCreate, header: dict[str, str], sizes: _Sizes
+    number: int, data: CompanyCreate, header: dict[str, str], before: _Size | None
 ) -> list[RowError]:
     """专精特新 and 小巨人 are for SMEs only, as when a company is saved one at a time
-    (``crm.companies.sme``): judged on the firm as the row leaves it, its figures where the
-    row gives them, else the stored company's, and its tags with those it already has."""
+    (``crm.companies.sme``): judged on the firm as the row leaves it (``_left_by``), from
+    the stored company or from earlier rows of the batch for the same firm."""
     if not SME_TAGS & set(data.tags):
         return []
-    stored = match_company(data.name, data.credit_code, *sizes)
-    employees, revenue, tags = data.employees, data.revenue, set(data.tags)
-    if stored is not None:
-        employees = stored.employees if employees is None else employees
-        revenue = stored.revenue if revenue is None else revenue
-        tags |= stored.tags
-    reason = not_sme_reason(employees=employees, revenue_yi=revenue, tags=tags)
+    firm = _left_by(data, before)
+    reason = not_sme_reason(employees=firm.employees, revenue_yi=firm.revenue, tags=firm.tags)
     return [RowError(row=number, column=header.get("tags"), message=reason)] if reason else []
+
+
+def _left_by(data: CompanyCreate, before: _Size | None) -> _Size:
+    """The row's figures where it gives them, else the firm's; its tags added to the firm's."""
+    if before is None:
+        return _Size(data.credit_code, data.employees, data.revenue, frozenset(data.tags))
+    return _Size(
+        data.credit_code or before.credit_code,
+        before.employees if data.employees is None else data.employees,
+        before.revenue if data.revenue is None else data.revenue,
+        before.tags | set(data.tags),
+    )
 
 
 def _identity(data: CompanyCreate) -> tuple[str, str]:

@@ -143,7 +143,10 @@ def results(
             selectinload(EvaluationResult.company).selectinload(Company.park),
             selectinload(EvaluationResult.contributions),
         )
-        .order_by(EvaluationResult.population, EvaluationResult.rank, Company.name)
+        # The id last: ranks tie and names repeat, and a page needs one order.
+        .order_by(
+            EvaluationResult.population, EvaluationResult.rank, Company.name, EvaluationResult.id
+        )
         .limit(limit)
         .offset(offset)
     )
