@@ -103,7 +103,7 @@ class BatchWritten:
 
 def write_batch(session: Session, rows: list[CompanyRow]) -> BatchWritten:
     """Create or merge the companies of ``rows`` (already merged among themselves)."""
-    by_code, by_name = _stored(session, rows)
+    by_code, by_name = stored_targets(session, rows)
     new: list[Target] = []
     for row in rows:
         target = match_company(row.data.name, row.data.credit_code, by_code, by_name)
@@ -159,7 +159,7 @@ def _fill(target: Target, row: CompanyRow, *, new: bool) -> None:
             target.changed = True
 
 
-def _stored(session: Session, rows: list[CompanyRow]) -> tuple[dict, dict]:
+def stored_targets(session: Session, rows: list[CompanyRow]) -> tuple[dict, dict]:
     """The stored companies the rows may name, with their segments and tags, as targets."""
     codes = sorted({r.data.credit_code for r in rows if r.data.credit_code})
     names = sorted({normalise_name(r.data.name) for r in rows})

@@ -20,17 +20,22 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from crm.audit import IMPORT_ACTION, record_import
 from crm.companies.import_columns import CHINESE_HEADERS, COLUMNS, PARSERS
-from crm.companies.import_write import CompanyRow, match_company, write_batch
+from crm.companies.import_write import (
+    CompanyRow,
+    Target,
+    match_company,
+    stored_targets,
+    write_batch,
+)
 from crm.companies.models import Company, CompanyTag, Park, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, normalise_name
 from crm.companies.sme import SME_TAGS, not_sme_reason
-from crm.db import PlannerStatistics, btree_lookups, take_write_lock
+from crm.db import PlannerStatistics, take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
     RowError,
     SegmentNames,
-    chunks,
     count_refused,
     open_table,
     validate_row,
@@ -169,38 +174,23 @@ class _Size:
     tags: frozenset[Tag]
 
 
-_Sizes = tuple[dict[str, _Size], dict[str, _Size]]
+def _stored_sizes(session: Session, rows: list[CompanyCreate]) -> tuple[dict, dict]:
+    """The stored companies these rows name, by credit code and by normalised name, as
+    ``_Size`` (read as a batch's write reads them: ``stored_targets``)."""
+    if not rows:
+        return {}, {}
+    by_code, by_name = stored_targets(session, [CompanyRow(row=0, data=row) for row in rows])
+    sizes = {id(t): _size_of(t) for t in [*by_code.values(), *by_name.values()]}
+    return (
+        {code: sizes[id(t)] for code, t in by_code.items()},
+        {name: sizes[id(t)] for name, t in by_name.items()},
+    )
 
 
-def _stored_sizes(session: Session, rows: list[CompanyCreate]) -> _Sizes:
-    """The stored companies these rows name, by credit code and by normalised name."""
-    by_code: dict[str, _Size] = {}
-    by_name: dict[str, _Size] = {}
-    codes = sorted({row.credit_code for row in rows if row.credit_code})
-    names = sorted({normalise_name(row.name) for row in rows})
-    found: dict[int, tuple] = {}
-    columns = (Company.id, Company.credit_code, Company.name_key)
-    with btree_lookups(session):
-        for column, wanted in ((Company.credit_code, codes), (Company.name_key, names)):
-            for chunk in chunks(wanted):
-                query = select(*columns, Company.employees, Company.revenue).where(
-                    column.in_(chunk)
-                )
-                for company_id, *stored in session.execute(query.order_by(Company.id)):
-                    found[company_id] = tuple(stored)
-    tags: dict[int, set[Tag]] = {company_id: set() for company_id in found}
-    for chunk in chunks(sorted(found)):
-        query = select(CompanyTag.company_id, CompanyTag.tag).where(
-            CompanyTag.company_id.in_(chunk)
-        )
-        for company_id, tag in session.execute(query):
-            tags[company_id].add(tag)
-    for company_id, (code, name_key, employees, revenue) in found.items():
-        size = _Size(code, employees, revenue, frozenset(tags[company_id]))
-        if code:
-            by_code[code] = size
-        by_name.setdefault(name_key, size)
-    return by_code, by_name
+def _size_of(target: Target) -> _Size:
+    values = target.values
+    tags = frozenset(Tag(tag) for tag in target.tags)
+    return _Size(target.credit_code, values["employees"], values["revenue"], tags)
 
 
 def _sme_errors(
