@@ -277,6 +277,58 @@ def test_a_bad_row_in_a_later_batch_refuses_the_file_or_is_left_out(chain, db, t
     assert len(entry.changes["moved"]) == moved
 
 
+def test_rows_of_one_lead_in_two_batches_make_one_lead_moved_on_by_each(chain, db):
+    rows = _long_file(BATCH)
+    first, second = rows[5], rows[4]  # both moved on to contacted in the first batch
+    rows.append([first[0], first[1], "A", "", "800", "已拜访", "第二批"])
+    rows.append([second[0], second[1], "", "", "", "", "只补备注"])
+    report = run_import(db, csv_text(HEADERS, rows).encode("utf-8-sig"))
+    assert (report.created, report.merged, report.refused) == (BATCH, 2, 0)
+    with db() as session:
+        leads = lead_rows(session)
+        history = history_rows(session)
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "import")).all()
+    assert len(leads) == BATCH
+    taken_on, noted = leads[first[0]], leads[second[0]]
+    assert (taken_on["stage"], taken_on["priority"], taken_on["notes"]) == (
+        Stage.visited,
+        Priority.A,
+        "第二批",
+    )
+    assert (
+        taken_on["expected_investment"] == 800 and taken_on["highest_rank"] == RANK[Stage.visited]
+    )
+    moves = [(h["from_stage"], h["to_stage"]) for h in history[taken_on["id"]]]
+    assert moves == [(Stage.identified, Stage.contacted), (Stage.contacted, Stage.visited)]
+    assert (noted["stage"], noted["notes"]) == (Stage.contacted, "只补备注")
+    assert len(history[noted["id"]]) == 1
+    changes = entry.changes
+    assert len(changes["created"]) == BATCH and changes["changed"] == []
+    assert changes["moved"].count(taken_on["id"]) == 1
+    assert len(changes["moved"]) == sum(1 for n in range(BATCH) if n % 3)
+
+
+def test_each_batch_is_written_before_the_next_is_read(chain, db, monkeypatch):
+    """Memory stays bounded by a batch: the file is never parsed whole before writing."""
+    events: list[str] = []
+    real_parse, real_write = importer.parse_rows, importer.write_plans
+
+    def parse(rows, *args):
+        parsed = real_parse(rows, *args)
+        events.append(f"read {len(parsed)}")
+        return parsed
+
+    def write(session, plans, **options):
+        events.append(f"write {len(plans)}")
+        return real_write(session, plans, **options)
+
+    monkeypatch.setattr(importer, "parse_rows", parse)
+    monkeypatch.setattr(importer, "write_plans", write)
+    report = run_import(db, csv_text(HEADERS, _long_file(BATCH + 60)).encode("utf-8-sig"))
+    assert report.created == BATCH + 60
+    assert events == [f"read {BATCH}", f"write {BATCH}", "read 60", "write 60"]
+
+
 def test_next_follow_up_and_task_force_are_written_for_new_and_merged_leads(staff, chain, db):
     task_force = {"name": "新型显示专班", "kind": "task_force"}
     tf_id = staff.post("/api/taskforces", json=task_force).json()["id"]

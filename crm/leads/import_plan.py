@@ -4,8 +4,9 @@ A row at the current stage of a stored lead of its company and segment updates t
 (so an export reads back into its own database); any other row follows the open lead of its
 company and segment, or starts a new lead; rows ending in one lead become one plan.
 
-Stored companies and leads are read as plain values, not ORM objects: a file of 50,000 rows
-plans in the memory of its rows (``crm.leads.import_write`` then writes with Core statements).
+Stored companies and leads are read as plain values, not ORM objects, for one batch of a
+file's rows at a time (``crm.leads.importer``); ``crm.leads.import_write`` then writes the
+batch with Core statements.
 """
 
 from dataclasses import dataclass, field

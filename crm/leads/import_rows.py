@@ -5,7 +5,7 @@ cell becomes a ``RowError`` naming the file's row and the column as the file spe
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -27,7 +27,6 @@ from crm.importing import (
 )
 from crm.leads.models import PIPELINE, RANK, Priority, Source, Stage
 from crm.leads.schemas import SegmentKey
-from crm.tabular import StreamedTable
 from crm.taskforces.models import TaskForce
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -178,19 +177,20 @@ _PARSERS = {
 
 
 def parse_rows(
-    table: StreamedTable,
+    rows: Iterable[tuple[int, list[Any]]],
     columns: dict[str, int],
     header: dict[str, str],
     report: ImportReport,
     parse_segment: Callable[[Any], Any],
 ) -> list[LeadRow]:
-    """The good rows; every bad cell of every other row goes into the report.
+    """The good rows of ``rows`` (``(row number, cells)``); every bad cell of every other
+    row goes into the report.
 
-    ``parse_segment`` turns a segment cell into its ``chain:segment`` code (names looked up
-    for the whole file first)."""
+    ``parse_segment`` turns a segment cell into its ``chain:segment`` code (the names of these
+    rows looked up first)."""
     parsers = {**_PARSERS, "segment": parse_segment}
     parsed: list[LeadRow] = []
-    for number, cells in table.rows:
+    for number, cells in rows:
         raw = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
         data, errors = validate_row(number, raw, parsers, LeadRowData, header)
         if data is not None:

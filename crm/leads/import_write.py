@@ -1,6 +1,6 @@
 """Writing a planned lead import with Core statements, a batch of plans at a time.
 
-Per batch: the new companies (``crm.companies.import_write.insert_companies``: one multi-row
+Per batch of plans: the new companies (``crm.companies.import_write.insert_companies``: one multi-row
 INSERT with ids returned, ``COPY`` on PostgreSQL), the new leads (one multi-row INSERT, ids
 returned), the stored leads that change (one executemany UPDATE that checks and bumps
 ``version``, as the ORM's optimistic locking does) and the stage-history rows of every lead
@@ -21,7 +21,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm.clock import local_date
 from crm.companies.import_write import city_name, insert_companies, new_target
 from crm.db import insert_returning_ids, utcnow
-from crm.importing import Progress
 from crm.leads import contact
 from crm.leads import service as lead_service
 from crm.leads.import_plan import FILLED, LeadPlan, StoredLead
@@ -62,18 +61,11 @@ def write_plans(
     *,
     by: str | None,
     default_parks: dict[int, int],
-    progress: Progress | None = None,
 ) -> Written:
     """Create or update one lead per plan; ``default_parks``: ``{chain id: park id}``."""
     written = Written()
-    done = 0
     for batch in batches(plans, BATCH):
         _write_batch(session, batch, by=by, default_parks=default_parks, written=written)
-        done += len(batch)
-        if progress:
-            progress(done, len(plans))
-    if progress and not plans:
-        progress(0, 0)
     return written
 
 

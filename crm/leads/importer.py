@@ -1,17 +1,20 @@
-"""Lead import from CSV/XLSX (SPEC §5): validate every row, then write in one transaction.
+"""Lead import from CSV/XLSX (SPEC §5), in one transaction and bounded memory.
 
 A row names its company (found by credit code, else by normalised name; created, non-local,
 when not found) and the chain segment the investment would fill. Duplicates merge instead of
 doubling: a row at the current stage of a stored lead of its company and segment updates that
 lead (so an export reads back into its own database, whatever the stages), other rows for a
 company and segment that already has an open lead update that lead, and rows for the same
-company and segment within one file become one lead. A file with any bad row is refused whole
-unless ``partial`` is asked for. The file's columns: ``import_rows``.
+company and segment within one file become one lead. The file's columns: ``import_rows``.
 
-The whole file is read and planned first (``import_plan``, on plain values), then written in
-batches with Core statements (``import_write``) inside one savepoint. As for companies, the
-audit trail holds one entry per import (the file, the ids it created, changed and moved on),
-not a snapshot per row.
+The file is read as a stream, ``BATCH`` rows at a time: each batch is checked, matched to the
+leads it updates or starts (``import_plan``, on plain values) and written with Core statements
+(``import_write``) before the next batch is read, so memory does not grow with the file. Rows
+of a later batch merge into what the earlier ones wrote (a lead that rows of two batches move
+on has a stage-history row for each move). A file with any bad row is refused whole unless
+``partial`` is asked for: the writing stops at the first bad row, the rest is still checked for
+the report, and what was written is rolled back. As for companies, the audit trail holds one
+entry per import (the file, the ids it created, changed and moved on), not a snapshot per row.
 """
 
 from collections.abc import Iterable
@@ -19,14 +22,13 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from crm.audit import IMPORT_ACTION, record_import
 from crm.auth.models import User
-from crm.chains.models import Segment
 from crm.companies.importer import WRITE_ATTEMPTS
 from crm.companies.models import Company, Park
-from crm.db import take_write_lock
+from crm.db import PlannerStatistics, take_write_lock
 from crm.importing import (
     ImportReport,
     Progress,
@@ -37,18 +39,16 @@ from crm.importing import (
     open_table,
 )
 from crm.leads import service as lead_service
-from crm.leads.import_plan import LeadPlan, plan_leads
-from crm.leads.import_rows import (
-    COLUMNS,
-    REQUIRED,
-    LeadRow,
-    parse_rows,
-)
-from crm.leads.import_write import Written, write_plans
-from crm.leads.models import Lead
+from crm.leads.import_plan import plan_leads
+from crm.leads.import_rows import COLUMNS, REQUIRED, LeadRow, parse_rows
+from crm.leads.import_write import BATCH, Written, write_plans
+from crm.leads.models import Lead, StageChange
+from crm.table_writing import batches
 from crm.taskforces.models import TaskForce
 
 AUDIT_ACTION = IMPORT_ACTION
+# What an import writes, whose planner statistics it keeps current (``PlannerStatistics``).
+WRITTEN_TABLES = [Company.__tablename__, Lead.__tablename__, StageChange.__tablename__]
 
 
 def import_leads(
@@ -62,7 +62,8 @@ def import_leads(
     progress: Progress | None = None,
     by: str | None = None,
 ) -> ImportReport:
-    """Validate the whole file, then write all of it (or, if ``partial``, its good rows).
+    """Import the whole file (refused whole if a row is bad) or, if ``partial``, its good
+    rows; the report counts leads created, rows merged and rows refused.
 
     ``by`` is the username written into the history of leads imported past ``identified``;
     by default the session's acting user.
@@ -73,132 +74,150 @@ def import_leads(
         return report
     table, columns = opened
     header = {name: table.headers[index] for name, index in columns.items()}
-    segments = SegmentNames(session, many=False)
-    index = columns["segment"]
-    segments.look_up(cells[index] for _, cells in table.rows if index < len(cells))
-    rows = parse_rows(table, columns, header, report, segments.parse)
-    rows = _resolve_references(session, rows, segments.by_key, header, report)
-    # As for companies (``crm.companies.importer._write``): an import running at the same
-    # time may store some of the same new companies first; then we plan again on what it stored.
+    references = _References(session, columns, header)
+    # As for companies (``crm.companies.importer``): an import running at the same time may
+    # store some of the same new companies first; then the batch is planned again on them.
     take_write_lock(session, Company.__tablename__)
-    checked = list(report.errors)
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        report.errors[:] = checked
-        try:
-            with session.begin_nested():
-                return _plan_and_write(
-                    session,
-                    rows,
-                    header,
-                    report,
-                    filename=filename,
-                    partial=partial,
-                    by=by,
-                    progress=progress,
-                )
-        except IntegrityError:
-            if attempt == WRITE_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
-
-
-def _plan_and_write(
-    session: Session,
-    rows: list[LeadRow],
-    header: dict[str, str],
-    report: ImportReport,
-    *,
-    filename: str,
-    partial: bool,
-    by: str | None,
-    progress: Progress | None,
-) -> ImportReport:
-    plans, rows = plan_leads(session, rows, header, report)
+    writing: SessionTransaction | None = session.begin_nested()
+    statistics = PlannerStatistics(session, WRITTEN_TABLES)
+    writer = _Writer(session, header, partial=partial, by=by or session.info.get("actor"))
+    done = good = 0
+    for batch in batches(table.rows, BATCH):
+        rows = references.good_rows(batch, report)
+        good += writer.import_batch(rows, report, write=writing is not None)
+        if report.errors and not partial and writing is not None:
+            writing.rollback()  # refused whole: check the rest for the report, write nothing
+            writing = None
+        if writing is not None:
+            statistics.wrote(writer.last_wrote)
+        done += len(batch)
+        if progress:
+            progress(done, report.rows)
     count_refused(report)
-    if report.errors and not partial:
+    if writing is None:
         return report
-    actor = by or session.info.get("actor")
-    written = _write(session, plans, filename, report, by=actor, progress=progress)
+    written = writer.written
     report.created = len(written.leads)
-    report.merged = len(rows) - report.created
-    report.applied = bool(plans)
+    report.merged = good - report.created
+    report.applied = good > 0
+    if written.leads or written.changed or written.companies:
+        _audit(session, filename, report.rows, written)
+    writing.commit()
     return report
 
 
-def _resolve_references(
-    session: Session,
-    rows: list[LeadRow],
-    segments: dict[str, Segment],
-    header: dict[str, str],
-    report: ImportReport,
-) -> list[LeadRow]:
-    """Attach segments (already looked up), task forces and owners, looked up once for the
-    whole file."""
-    task_forces = _by_name(session, TaskForce, TaskForce.name, {r.data.task_force for r in rows})
-    owners = _by_name(session, User, User.username, {r.data.owner for r in rows})
-    parks = _by_name(session, Park, Park.name, {r.data.park for r in rows})
-    good = []
-    for row in rows:
-        data, unknown = row.data, {}
-        row.segment = segments.get(data.segment)
-        if row.segment is None:
-            unknown["segment"] = f"unknown segment '{data.segment}'"
-        if data.task_force is not None:
-            row.task_force = task_forces.get(data.task_force)
-            if row.task_force is None:
-                unknown["task_force"] = f"unknown task force '{data.task_force}'"
-        if data.owner is not None:
-            row.owner = owners.get(data.owner)
-            if row.owner is None:
-                unknown["owner"] = f"unknown user '{data.owner}'"
-        if data.park is not None:
-            row.park = parks.get(data.park)
-            if row.park is None:
-                unknown["park"] = f"unknown park '{data.park}'"
-        report.errors.extend(
-            RowError(row=row.row, column=header.get(name), message=message)
-            for name, message in unknown.items()
-        )
-        if not unknown:
-            good.append(row)
-    return good
+class _References:
+    """What rows name, looked up a batch at a time and kept for later batches (a file names
+    few distinct segments, task forces, owners and parks)."""
+
+    def __init__(self, session: Session, columns: dict[str, int], header: dict[str, str]):
+        self.session, self.columns, self.header = session, columns, header
+        self.segments = SegmentNames(session, many=False)
+        self.known: dict[type, dict[str, Any]] = {TaskForce: {}, User: {}, Park: {}}
+
+    def good_rows(self, batch: list[tuple[int, list[Any]]], report: ImportReport) -> list[LeadRow]:
+        """The batch's rows whose cells are good and whose names are known, with what they
+        name attached; the others' errors go into the report."""
+        index = self.columns["segment"]
+        self.segments.look_up(cells[index] for _, cells in batch if index < len(cells))
+        rows = parse_rows(batch, self.columns, self.header, report, self.segments.parse)
+        task_forces = self._named(TaskForce, TaskForce.name, {r.data.task_force for r in rows})
+        owners = self._named(User, User.username, {r.data.owner for r in rows})
+        parks = self._named(Park, Park.name, {r.data.park for r in rows})
+        good = []
+        for row in rows:
+            data, unknown = row.data, {}
+            row.segment = self.segments.by_key.get(data.segment)
+            if row.segment is None:
+                unknown["segment"] = f"unknown segment '{data.segment}'"
+            if data.task_force is not None:
+                row.task_force = task_forces.get(data.task_force)
+                if row.task_force is None:
+                    unknown["task_force"] = f"unknown task force '{data.task_force}'"
+            if data.owner is not None:
+                row.owner = owners.get(data.owner)
+                if row.owner is None:
+                    unknown["owner"] = f"unknown user '{data.owner}'"
+            if data.park is not None:
+                row.park = parks.get(data.park)
+                if row.park is None:
+                    unknown["park"] = f"unknown park '{data.park}'"
+            report.errors.extend(
+                RowError(row=row.row, column=self.header.get(name), message=message)
+                for name, message in unknown.items()
+            )
+            if not unknown:
+                good.append(row)
+        return good
+
+    def _named(self, model: type, column, names: set[str | None]) -> dict[str, Any]:
+        """``{name: record, or None if there is none}`` for every name met so far."""
+        known = self.known[model]
+        wanted = sorted(name for name in names if name and name not in known)
+        for chunk in chunks(wanted):
+            for record in self.session.scalars(select(model).where(column.in_(chunk))):
+                known[getattr(record, column.key)] = record
+        known.update((name, None) for name in wanted if name not in known)
+        return known
 
 
-def _by_name(session: Session, model: type, column, names: set[str | None]) -> dict[str, Any]:
-    wanted = sorted(name for name in names if name)
-    found: dict[str, Any] = {}
-    for chunk in chunks(wanted):
-        for record in session.scalars(select(model).where(column.in_(chunk))):
-            found[getattr(record, column.key)] = record
-    return found
+class _Writer:
+    """Plans and writes the batches of one import, adding up what they wrote."""
 
+    def __init__(self, session: Session, header: dict[str, str], *, partial: bool, by: str | None):
+        self.session, self.header, self.partial, self.by = session, header, partial, by
+        parks = lead_service.default_parks(session)
+        self.default_parks = {chain_id: park.id for chain_id, park in parks.items()}
+        self.written = Written()
+        self.last_wrote = 0  # rows the last batch inserted, for the planner statistics
 
-def _write(
-    session: Session,
-    plans: list[LeadPlan],
-    filename: str,
-    report: ImportReport,
-    *,
-    by: str | None,
-    progress: Progress | None,
-) -> Written:
-    """Write the plans (``import_write``: Core statements) and their one audit entry."""
-    parks = {chain_id: park.id for chain_id, park in lead_service.default_parks(session).items()}
-    written = write_plans(session, plans, by=by, default_parks=parks, progress=progress)
-    if written.leads or written.changed or written.companies:
-        _audit(session, filename, report.rows, written)
-    return written
+    def import_batch(self, rows: list[LeadRow], report: ImportReport, *, write: bool) -> int:
+        """Plan the batch's rows and, if ``write`` and no row of the file was refused (or
+        ``partial``), write them, in a savepoint; how many rows were good.
+
+        The database holds each company once: an import running at the same time may store
+        some of the batch's new companies between our planning and our writing; our insert
+        then fails on the unique index, and the batch is planned again on what it stored.
+        """
+        checked = len(report.errors)
+        self.last_wrote = 0
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            del report.errors[checked:]
+            try:
+                with self.session.begin_nested():
+                    plans, good = plan_leads(self.session, rows, self.header, report)
+                    if write and (self.partial or not report.errors):
+                        self._add(
+                            write_plans(
+                                self.session, plans, by=self.by, default_parks=self.default_parks
+                            )
+                        )
+                    return len(good)
+            except IntegrityError:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _add(self, batch: Written) -> None:
+        self.written.leads += batch.leads
+        self.written.changed += batch.changed
+        self.written.moved += batch.moved
+        self.written.companies += batch.companies
+        self.last_wrote = len(batch.leads) + len(batch.companies)
 
 
 def _audit(session: Session, filename: str, rows: int, written: Written) -> None:
     """One audit entry for an import that changed something, as for a company import
     (``crm.companies.importer._audit``): the file, the ids of the leads created, changed
-    and moved on a stage (each move has its history row), and of the companies created."""
+    and moved on a stage (each move has its history row), and of the companies created.
+    A lead that rows of several batches changed or moved is listed once, a lead the import
+    created only as created."""
+    created = set(written.leads)
     changes = {
         "rows": rows,
         "created": written.leads,
-        "changed": written.changed,
-        "moved": written.moved,
+        "changed": [i for i in dict.fromkeys(written.changed) if i not in created],
+        "moved": list(dict.fromkeys(written.moved)),
         "companies_created": written.companies,
     }
     record_import(session, Lead.__tablename__, filename, changes)
