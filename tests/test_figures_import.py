@@ -6,8 +6,10 @@ import re
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from crm.audit import AuditEntry
+from crm.evaluation import figure_import
 from crm.evaluation.models import CompanyYear
 from tests.factories import company, credit_code
 from tests.test_cli import run_crm
@@ -131,3 +133,81 @@ def test_cli_import(database_url, staff, firms, db, tmp_path):
     assert result.returncode == 0, result.stderr
     assert re.search(r"3 rows: 3 created, 0 merged, 0 refused", result.stdout), result.stdout
     assert stored(db) == EXPECTED
+
+
+def _years(db) -> dict[tuple[str, int], dict]:
+    with db() as session:
+        query = select(CompanyYear).order_by(CompanyYear.id)
+        return {
+            (r.company.name, r.year): {
+                "id": r.id,
+                "version": r.version,
+                "tax": r.tax,
+                "land_own_mu": r.land_own_mu,
+                "above_size": r.above_size,
+            }
+            for r in session.scalars(query)
+        }
+
+
+def test_an_import_is_one_audit_entry_and_a_blank_flag_keeps_the_stored_one(staff, firms, db):
+    assert upload(staff, csv_text(*GOOD).encode(), "亩均.csv").status_code == 200
+    first = _years(db)
+    again = csv_text("2024,川西精工有限公司,{code},,10,25000,1800,320,", GOOD[1])
+    response = upload(staff, again.encode(), "亩均二.csv")
+    assert (response.json()["created"], response.json()["merged"]) == (0, 2), response.text
+    years = _years(db)
+    updated = years[("川西精工有限公司", 2024)]
+    assert (updated["version"], updated["tax"], updated["land_own_mu"]) == (2, 1800, None)
+    assert updated["above_size"] is True  # blank 是否规上: as stored
+    assert years[("川西精工有限公司", 2023)] == first[("川西精工有限公司", 2023)]
+    with db() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == CompanyYear.__tablename__)
+        ).all()
+    assert [(e.action, e.record_id, e.actor) for e in entries] == [
+        ("import", "亩均.csv", "staff1"),
+        ("import", "亩均二.csv", "staff1"),
+    ]
+    assert sorted(entries[0].changes["created"]) == sorted(y["id"] for y in first.values())
+    assert entries[1].changes["created"] == []
+    assert sorted(entries[1].changes["changed"]) == sorted(
+        [updated["id"], years[("绵阳电子有限公司", 2024)]["id"]]
+    )
+
+
+def test_batches_judge_the_file_as_one(staff, firms, db, monkeypatch):
+    """Read a few rows at a time, a file is still refused whole for a bad row in a later
+    batch, and a firm and year repeated across batches is still a duplicate."""
+    monkeypatch.setattr(figure_import, "BATCH", 2)
+    repeated = csv_text(*GOOD, "2024,绵阳电子有限公司,,1,0,1,1,1,否")
+    response = upload(staff, repeated.encode(), "a.csv")
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]["errors"]
+    assert (error["row"], error["column"]) == (5, "年度")
+    assert "same firm and year as row 3" in error["message"]
+    assert stored(db) == set()
+
+    response = upload(staff, repeated.encode(), "a.csv", partial=True)
+    assert (response.json()["created"], response.json()["refused"]) == (3, 1)
+    assert stored(db) == EXPECTED
+
+
+def test_a_year_changed_after_it_was_read_is_a_conflict_and_nothing_is_written(
+    staff, firms, db, monkeypatch
+):
+    assert upload(staff, csv_text(GOOD[0]).encode(), "a.csv").status_code == 200
+    read = figure_import._stored_years
+
+    def read_then_someone_writes(session, keys):
+        found = read(session, keys)
+        session.execute(update(CompanyYear).values(version=CompanyYear.version + 1))
+        return found
+
+    monkeypatch.setattr(figure_import, "_stored_years", read_then_someone_writes)
+    before = _years(db)
+    response = upload(
+        staff, csv_text("2024,川西精工,{code},1,1,1,1,1,否", GOOD[1]).encode(), "b.csv"
+    )
+    assert response.status_code == 409, response.text
+    assert _years(db) == before and len(before) == 1

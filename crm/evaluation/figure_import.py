@@ -4,20 +4,25 @@ with the row-by-row, all-or-nothing report of every import (crm.importing).
 A row names its firm by credit code (first) or name (normalised, as the company register
 matches names); the firm must be local. A row for a firm and year already stored updates it
 (the columns the file has; a blank cell clears that figure); otherwise the year is created.
+Rows are read, checked and written a batch at a time with Core statements, in bounded memory;
+the audit trail holds one entry per import (the file, the ids created and changed).
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from stdnum.cn import uscc
 
+from crm.audit import record_import
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
-from crm.db import btree_lookups, take_write_lock
+from crm.db import btree_lookups, insert_returning_ids, take_write_lock, utcnow
 from crm.evaluation.models import CompanyYear
 from crm.importing import (
     ImportReport,
@@ -32,6 +37,7 @@ from crm.importing import (
     text_or_none,
     validate_row,
 )
+from crm.table_writing import batches
 
 # field → (the Chinese header written on export and in the template, other accepted headers)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -50,6 +56,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "fixed_asset_investment": ("固定资产投资(万元)", "固定资产投资", "fixed_asset_investment"),
     "above_size": ("是否规上", "规上", "above_size"),
 }
+BATCH = 2000
 CHINESE_HEADERS = {field: names[0] for field, names in COLUMNS.items()}
 FIGURES = tuple(f for f in COLUMNS if f not in ("year", "name", "credit_code", "above_size"))
 PARSERS = {
@@ -85,11 +92,20 @@ class FigureRow(BaseModel):
         return self
 
 
+@dataclass(frozen=True)
+class Firm:
+    """What a row's firm is matched and checked on (a stored company, as plain values)."""
+
+    id: int
+    name: str
+    is_local: bool
+
+
 @dataclass
 class Parsed:
     row: int
     data: FigureRow
-    company: Company | None = None
+    firm: Firm | None = None
 
 
 def import_figures(
@@ -102,7 +118,12 @@ def import_figures(
     sheet: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Validate the whole file, then write all of it (or, if ``partial``, its good rows)."""
+    """Import the whole file (refused whole if a row is bad) or, if ``partial``, its good rows.
+
+    The file is read as a stream, ``BATCH`` rows at a time, each batch checked and written
+    (Core statements) before the next is read; a bad row stops the writing, the rest is still
+    checked for the report, and what was written is rolled back. One audit entry per import.
+    """
     report = ImportReport()
     opened = open_table(content, filename, COLUMNS, ("year",), report, ignore=ignore, sheet=sheet)
     if opened is None:
@@ -114,64 +135,106 @@ def import_figures(
         report.file_refused = True
         return report
     header_of = {field: table.headers[index] for field, index in columns.items()}
-    rows: list[Parsed] = []
-    for number, cells in table.rows:
+    fields = [f for f in columns if f in FIGURES or f == "above_size"]
+    take_write_lock(session, CompanyYear.__tablename__)
+    writing: SessionTransaction | None = session.begin_nested()
+    seen: dict[tuple[int, int], int] = {}  # (firm, year) → the row that gave it first
+    written = _Written()
+    done = good = 0
+    for batch in batches(table.rows, BATCH):
+        rows = _parse(batch, columns, header_of, report)
+        rows = _resolve(session, rows, seen, header_of, report)
+        good += len(rows)
+        if report.errors and not partial and writing is not None:
+            writing.rollback()  # refused whole: check the rest for the report, write nothing
+            writing = None
+        if writing is not None and rows:
+            _write(session, rows, fields, written)
+        done += len(batch)
+        if progress:
+            progress(done, report.rows)
+    count_refused(report)
+    if writing is None:
+        return report
+    report.created, report.merged = len(written.created), good - len(written.created)
+    report.applied = good > 0
+    if written.created or written.changed:
+        changes = {"rows": report.rows, "created": written.created, "changed": written.changed}
+        record_import(session, CompanyYear.__tablename__, filename, changes)
+    writing.commit()
+    return report
+
+
+def _parse(
+    batch: list[tuple[int, list[Any]]],
+    columns: dict[str, int],
+    header_of: dict[str, str],
+    report: ImportReport,
+) -> list[Parsed]:
+    rows = []
+    for number, cells in batch:
         raw = {f: (cells[i] if i < len(cells) else None) for f, i in columns.items()}
         data, errors = validate_row(number, raw, PARSERS, FigureRow, header_of)
         report.errors.extend(errors)
         if data is not None:
             rows.append(Parsed(number, data))
-    rows = _resolve(session, rows, header_of, report)
-    count_refused(report)
-    if report.errors and not partial:
-        return report
-    take_write_lock(session, "company_year")
-    written = [f for f in columns if f in FIGURES or f == "above_size"]
-    report.created, report.merged = _write(session, rows, written, progress)
-    report.applied = bool(rows)
-    return report
+    return rows
 
 
 def _code(credit_code: str) -> str:
     return uscc.compact(credit_code).upper()
 
 
-def _companies(session: Session, rows: list[Parsed]) -> tuple[dict, dict]:
-    """Companies by credit code and by name key, for the codes and names the file has."""
-    codes = list({_code(r.data.credit_code) for r in rows if r.data.credit_code})
-    keys = list({normalise_name(r.data.name) for r in rows if r.data.name})
-    by_code: dict[str, Company] = {}
-    by_key: dict[str, list[Company]] = {}
+def _firms(session: Session, rows: list[Parsed]) -> tuple[dict[str, Firm], dict[str, list[Firm]]]:
+    """Stored companies by credit code and by name key, for the codes and names of the rows."""
+    codes = sorted({_code(r.data.credit_code) for r in rows if r.data.credit_code})
+    keys = sorted({normalise_name(r.data.name) for r in rows if r.data.name})
+    columns = (Company.id, Company.name, Company.is_local)
+    by_code: dict[str, Firm] = {}
+    by_key: dict[str, list[Firm]] = {}
     with btree_lookups(session):
         for part in chunks(codes):
-            for company in session.scalars(select(Company).where(Company.credit_code.in_(part))):
-                by_code[company.credit_code] = company
+            query = select(*columns, Company.credit_code).where(Company.credit_code.in_(part))
+            for id_, name, is_local, code in session.execute(query):
+                by_code[code] = Firm(id_, name, is_local)
         for part in chunks(keys):
-            for company in session.scalars(select(Company).where(Company.name_key.in_(part))):
-                by_key.setdefault(company.name_key, []).append(company)
+            query = (
+                select(*columns, Company.name_key)
+                .where(Company.name_key.in_(part))
+                .order_by(Company.id)
+            )
+            for id_, name, is_local, key in session.execute(query):
+                by_key.setdefault(key, []).append(Firm(id_, name, is_local))
     return by_code, by_key
 
 
-def _resolve(session: Session, rows: list[Parsed], header_of, report) -> list[Parsed]:
-    by_code, by_key = _companies(session, rows)
-    seen: dict[tuple[int, int], int] = {}
+def _resolve(
+    session: Session,
+    rows: list[Parsed],
+    seen: dict[tuple[int, int], int],
+    header_of: dict[str, str],
+    report: ImportReport,
+) -> list[Parsed]:
+    """The rows whose firm is found, local and not given the same year by an earlier row
+    of the file (``seen``), with their firm; the others' errors go into the report."""
+    by_code, by_key = _firms(session, rows)
     good = []
     for parsed in rows:
         data, problem = parsed.data, None
         column = "credit_code" if data.credit_code else "name"
         if data.credit_code:
-            parsed.company = by_code.get(_code(data.credit_code))
+            parsed.firm = by_code.get(_code(data.credit_code))
         else:
             found = by_key.get(normalise_name(data.name or ""), [])
-            parsed.company = found[0] if len(found) == 1 else None
+            parsed.firm = found[0] if len(found) == 1 else None
             if len(found) > 1:
                 problem = f"more than one company is named '{data.name}': give its credit code"
-        if parsed.company is None and problem is None:
+        if parsed.firm is None and problem is None:
             problem = f"no company '{data.credit_code or data.name}' in the register"
-        elif parsed.company is not None and not parsed.company.is_local:
-            problem = f"{parsed.company.name} is not a local company: only local firms have figures"
-        elif parsed.company is not None:
-            key = (parsed.company.id, data.year)
+        elif parsed.firm is not None and not parsed.firm.is_local:
+            problem = f"{parsed.firm.name} is not a local company: only local firms have figures"
+        elif parsed.firm is not None:
+            key = (parsed.firm.id, data.year)
             if key in seen:
                 column, problem = "year", f"the same firm and year as row {seen[key]}"
             seen.setdefault(key, parsed.row)
@@ -183,30 +246,88 @@ def _resolve(session: Session, rows: list[Parsed], header_of, report) -> list[Pa
     return good
 
 
-def _write(session: Session, rows: list[Parsed], fields: list[str], progress) -> tuple[int, int]:
-    keys = [(r.company.id, r.data.year) for r in rows]
-    existing: dict[tuple[int, int], CompanyYear] = {}
+@dataclass
+class _Written:
+    """The ids of the firm-years an import created and changed, for its audit entry."""
+
+    created: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+
+
+def _write(session: Session, rows: list[Parsed], fields: list[str], written: _Written) -> None:
+    """Insert the years not stored, update the others: the columns the file has (a blank
+    cell clears that figure; a blank 规上 cell leaves the flag as it was)."""
+    stored = _stored_years(session, [(r.firm.id, r.data.year) for r in rows if r.firm])
+    now = utcnow()
+    new, changed = [], []
+    for parsed in rows:
+        assert parsed.firm is not None
+        values = {name: getattr(parsed.data, name) for name in fields}
+        year = stored.get((parsed.firm.id, parsed.data.year))
+        if year is None:
+            new.append(_new_year(parsed, values, now))
+        else:
+            changed.append({"year_id": year[0], "read_version": year[1], **_prefixed(values)})
+    written.created += insert_returning_ids(session, CompanyYear.__table__, new)
+    _update_years(session, changed, fields, now)
+    written.changed += [row["year_id"] for row in changed]
+
+
+def _stored_years(session: Session, keys: list[tuple[int, int]]) -> dict[tuple, tuple[int, int]]:
+    """``{(company id, year): (id, version)}`` of the firm-years already stored."""
+    table = CompanyYear.__table__
+    found: dict[tuple, tuple[int, int]] = {}
     for part in chunks(keys):
-        query = select(CompanyYear).where(
-            tuple_(CompanyYear.company_id, CompanyYear.year).in_(part)
+        query = select(table.c.company_id, table.c.year, table.c.id, table.c.version).where(
+            tuple_(table.c.company_id, table.c.year).in_(part)
         )
-        existing.update({(row.company_id, row.year): row for row in session.scalars(query)})
-    created = 0
-    for done, parsed in enumerate(rows, start=1):
-        row = existing.get((parsed.company.id, parsed.data.year))
-        if row is None:
-            row = CompanyYear(company=parsed.company, year=parsed.data.year, above_size=False)
-            session.add(row)
-            created += 1
-        for field in fields:
-            value = getattr(parsed.data, field)
-            if field == "above_size" and value is None:
-                continue  # a blank 规上 cell leaves the flag as it was
-            setattr(row, field, value)
-        if progress and done % 500 == 0:
-            progress(done, len(rows))
-    session.flush()
-    return created, len(rows) - created
+        found.update({(c, y): (id_, version) for c, y, id_, version in session.execute(query)})
+    return found
+
+
+def _new_year(parsed: Parsed, values: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Every column of a new firm-year, as the ORM with the model's defaults wrote it."""
+    assert parsed.firm is not None
+    row: dict[str, Any] = {name: None for name in FIGURES}
+    row.update(values)
+    return {
+        **row,
+        "company_id": parsed.firm.id,
+        "year": parsed.data.year,
+        "above_size": bool(values.get("above_size")),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _prefixed(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"new_{name}": value for name, value in values.items()}
+
+
+def _update_years(
+    session: Session, params: list[dict[str, Any]], fields: list[str], now: datetime
+) -> None:
+    """One executemany UPDATE, each row checked against the version read and bumped, as the
+    ORM's optimistic locking does: a firm-year changed meanwhile is a ``StaleDataError``."""
+    if not params:
+        return
+    table = CompanyYear.__table__
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in fields}
+    if "above_size" in values:  # blank: the flag as it was
+        values["above_size"] = func.coalesce(bindparam("new_above_size"), table.c.above_size)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("year_id"), table.c.version == bindparam("read_version"))
+        .values(version=table.c.version + 1, updated_at=now, **values)
+    )
+    connection = session.connection()
+    result = connection.execute(statement, params)
+    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
+        raise StaleDataError(
+            f"UPDATE statement on table 'company_year' expected to update {len(params)} "
+            f"row(s); {result.rowcount} were matched."
+        )
 
 
 def export_figures(
