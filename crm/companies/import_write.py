@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from crm import places
 from crm.companies.models import Company, CompanyTag, Tag, company_segment
 from crm.companies.schemas import CompanyCreate, normalise_name
 from crm.companies.search import name_pinyin
-from crm.db import btree_lookups, insert_returning_ids, utcnow
+from crm.db import btree_lookups, insert_returning_ids, insert_rows, utcnow
 from crm.importing import chunks
 
 FIELDS = ("credit_code", "province", "city", "revenue", "employees", "listing")
@@ -215,14 +214,7 @@ def insert_companies(session: Session, targets: list[Target]) -> None:
                 "updated_at": now,
             }
         )
-    table = Company.__table__
-    if _copies(session):
-        ids = session.execute(NEW_IDS, {"n": len(rows)}).scalars().all()
-        columns = ["id", *rows[0]]
-        copied = ([i, *(row[c] for c in columns[1:])] for i, row in zip(ids, rows, strict=True))
-        _copy(session, "company", columns, copied)
-    else:
-        ids = insert_returning_ids(session, table, rows)
+    ids = insert_returning_ids(session, Company.__table__, rows)
     for target, new_id in zip(targets, ids, strict=True):
         target.id = new_id
 
@@ -250,41 +242,7 @@ def _update(session: Session, targets: list[Target]) -> None:
 
 
 def _link(session: Session, targets: list[Target]) -> None:
-    if _copies(session):
-        segments = ((t.id, s) for t in targets for s in t.added_segments)
-        _copy(session, "company_segment", ["company_id", "segment_id"], segments)
-        tags = ((t.id, Tag(tag).name) for t in targets for tag in t.added_tags)
-        _copy(session, "company_tag", ["company_id", "tag"], tags)
-        return
     segments = [{"company_id": t.id, "segment_id": s} for t in targets for s in t.added_segments]
     tags = [{"company_id": t.id, "tag": Tag(tag)} for t in targets for tag in t.added_tags]
-    if segments:
-        session.execute(insert(company_segment), segments)
-    if tags:
-        session.execute(insert(CompanyTag.__table__), tags)
-
-
-# Ids for the new companies, drawn before they are copied in (COPY returns none).
-NEW_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence('company', 'id')) FROM generate_series(1, :n)"
-)
-
-
-def _copies(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _copy(session: Session, table: str, columns: list[str], rows) -> None:
-    """``COPY table (columns) FROM STDIN`` of ``rows`` on the session's connection (its
-    transaction and savepoint); a unique index refusing a row is an ``IntegrityError`` as
-    for an INSERT, so the caller's retry reads again."""
-    import psycopg
-
-    raw = session.connection().connection.driver_connection
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.errors.IntegrityError as error:
-        raise IntegrityError(statement, None, error) from error
+    insert_rows(session, company_segment, segments)
+    insert_rows(session, CompanyTag.__table__, tags)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from stdnum.cn import uscc
@@ -274,14 +274,19 @@ def _write(session: Session, rows: list[Parsed], fields: list[str], written: _Wr
 
 
 def _stored_years(session: Session, keys: list[tuple[int, int]]) -> dict[tuple, tuple[int, int]]:
-    """``{(company id, year): (id, version)}`` of the firm-years already stored."""
+    """``{(company id, year): (id, version)}`` of the firm-years already stored (read by
+    company id, which the unique index on (company, year) serves, and the batch's years)."""
     table = CompanyYear.__table__
+    wanted = set(keys)
+    years = sorted({year for _, year in keys})
     found: dict[tuple, tuple[int, int]] = {}
-    for part in chunks(keys):
+    for part in chunks(sorted({company for company, _ in keys})):
         query = select(table.c.company_id, table.c.year, table.c.id, table.c.version).where(
-            tuple_(table.c.company_id, table.c.year).in_(part)
+            table.c.company_id.in_(part), table.c.year.in_(years)
         )
-        found.update({(c, y): (id_, version) for c, y, id_, version in session.execute(query)})
+        for company, year, id_, version in session.execute(query):
+            if (company, year) in wanted:
+                found[(company, year)] = (id_, version)
     return found
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.clock import local_date
 from crm.companies.import_write import city_name, insert_companies, new_target
-from crm.db import insert_returning_ids, utcnow
+from crm.db import insert_returning_ids, insert_rows, utcnow
 from crm.leads import contact
 from crm.leads import service as lead_service
 from crm.leads.import_plan import FILLED, LeadPlan, StoredLead
@@ -100,7 +100,7 @@ def _write_batch(
     ids = [new_ids[i] if plan.lead is None else plan.lead.id for i, plan in enumerate(plans)]
     history = [_history_row(ids[index], move, by=by, at=now) for index, move in moves.items()]
     if history:  # in file order, as the ORM wrote them
-        session.execute(insert(StageChange.__table__), history)
+        insert_rows(session, StageChange.__table__, history)
     written.leads += new_ids.values()
     written.changed += [lead.id for lead in changed]
     written.moved += [ids[index] for index in moves]
