@@ -28,6 +28,7 @@ from sqlalchemy.orm import (
     mapped_column,
     sessionmaker,
 )
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import JSON, TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
@@ -210,6 +211,20 @@ def copy_rows(session: Session, table: str, columns: list[str], rows: Iterable[A
                 copy.write_row(row)
     except psycopg.errors.IntegrityError as error:
         raise IntegrityError(statement, None, error) from error
+
+
+def update_checking_versions(session: Session, statement: Any, params: list[dict]) -> None:
+    """Run an executemany UPDATE whose WHERE matches each row's id and the version read, as
+    the ORM's ``version_id_col`` does: a row changed meanwhile matches nothing, and that is a
+    ``StaleDataError`` (409), so the caller's savepoint is rolled back."""
+    connection = session.connection()
+    result = connection.execute(statement, params)
+    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
+        table = statement.table.name
+        raise StaleDataError(
+            f"UPDATE statement on table '{table}' expected to update {len(params)} row(s); "
+            f"{result.rowcount} were matched."
+        )
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from crm.chains import service as chain_service
 from crm.chains.models import Segment
@@ -45,6 +45,34 @@ class ImportReport(BaseModel):
     columns: list[str] = Field([], description="the file's columns that were read")
     ignored: list[str] = Field([], description="the file's columns ignored, as asked")
     errors: list[RowError] = []
+
+
+class BatchWrites:
+    """The savepoint an import writes its batches in, a batch at a time as the file is read.
+
+    Once a row is refused (unless ``partial``), what was written is rolled back and nothing
+    more is written; the rest of the file is still read and checked, for the report.
+    """
+
+    def __init__(self, session: Session, report: ImportReport, *, partial: bool):
+        self.report, self.partial = report, partial
+        self.savepoint: SessionTransaction | None = session.begin_nested()
+
+    @property
+    def active(self) -> bool:
+        return self.savepoint is not None
+
+    def keep_writing(self) -> bool:
+        """After a batch is checked: whether it may be written (a refused row, unless
+        ``partial``, rolls back what was written and ends the writing)."""
+        if self.report.errors and not self.partial and self.savepoint is not None:
+            self.savepoint.rollback()
+            self.savepoint = None
+        return self.active
+
+    def commit(self) -> None:
+        assert self.savepoint is not None
+        self.savepoint.commit()
 
 
 class ImportRefused(DomainError):

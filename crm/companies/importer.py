@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from crm.audit import IMPORT_ACTION, record_import
 from crm.companies.import_columns import CHINESE_HEADERS, COLUMNS, PARSERS
@@ -32,6 +32,7 @@ from crm.companies.schemas import CompanyCreate, normalise_name
 from crm.companies.sme import SME_TAGS, not_sme_reason
 from crm.db import PlannerStatistics, take_write_lock
 from crm.importing import (
+    BatchWrites,
     ImportReport,
     Progress,
     RowError,
@@ -71,7 +72,7 @@ def import_companies(
     header = {name: table.headers[index] for name, index in columns.items()}
     lookups = _Lookups(session, columns)
     take_write_lock(session, Company.__tablename__)
-    writing: SessionTransaction | None = session.begin_nested()
+    writes = BatchWrites(session, report, partial=partial)
     statistics = PlannerStatistics(session, WRITTEN_TABLES)
     created: list[int] = []
     changed: list[int] = []
@@ -79,10 +80,7 @@ def import_companies(
     for batch in batches(table.rows, BATCH):
         rows = _good_rows(batch, columns, header, lookups, report)
         good += len(rows)
-        if report.errors and not partial and writing is not None:
-            writing.rollback()  # refused whole: check the rest for the report, write nothing
-            writing = None
-        if writing is not None and rows:
+        if writes.keep_writing() and rows:
             written = _write_with_retries(session, _merge_duplicates(rows))
             created += written.created
             changed += written.changed
@@ -91,13 +89,13 @@ def import_companies(
         if progress:
             progress(done, report.rows)
     count_refused(report)
-    if writing is None:
+    if not writes.active:
         return report
     report.created, report.merged = len(created), good - len(created)
     report.applied = good > 0
     if created or changed:
         _audit(session, filename, report, created, changed)
-    writing.commit()
+    writes.commit()
     return report
 
 

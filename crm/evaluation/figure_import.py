@@ -15,16 +15,22 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, SessionTransaction, selectinload
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session, selectinload
 from stdnum.cn import uscc
 
 from crm.audit import record_import
 from crm.companies.models import Company
 from crm.companies.schemas import normalise_name
-from crm.db import btree_lookups, insert_returning_ids, take_write_lock, utcnow
+from crm.db import (
+    btree_lookups,
+    insert_returning_ids,
+    take_write_lock,
+    update_checking_versions,
+    utcnow,
+)
 from crm.evaluation.models import CompanyYear
 from crm.importing import (
+    BatchWrites,
     ImportReport,
     Progress,
     RowError,
@@ -137,7 +143,7 @@ def import_figures(
     header_of = {field: table.headers[index] for field, index in columns.items()}
     fields = [f for f in columns if f in FIGURES or f == "above_size"]
     take_write_lock(session, CompanyYear.__tablename__)
-    writing: SessionTransaction | None = session.begin_nested()
+    writes = BatchWrites(session, report, partial=partial)
     seen: dict[tuple[int, int], int] = {}  # (firm, year) → the row that gave it first
     written = _Written()
     done = good = 0
@@ -145,23 +151,20 @@ def import_figures(
         rows = _parse(batch, columns, header_of, report)
         rows = _resolve(session, rows, seen, header_of, report)
         good += len(rows)
-        if report.errors and not partial and writing is not None:
-            writing.rollback()  # refused whole: check the rest for the report, write nothing
-            writing = None
-        if writing is not None and rows:
+        if writes.keep_writing() and rows:
             _write(session, rows, fields, written)
         done += len(batch)
         if progress:
             progress(done, report.rows)
     count_refused(report)
-    if writing is None:
+    if not writes.active:
         return report
     report.created, report.merged = len(written.created), good - len(written.created)
     report.applied = good > 0
     if written.created or written.changed:
         changes = {"rows": report.rows, "created": written.created, "changed": written.changed}
         record_import(session, CompanyYear.__tablename__, filename, changes)
-    writing.commit()
+    writes.commit()
     return report
 
 
@@ -326,13 +329,7 @@ def _update_years(
         .where(table.c.id == bindparam("year_id"), table.c.version == bindparam("read_version"))
         .values(version=table.c.version + 1, updated_at=now, **values)
     )
-    connection = session.connection()
-    result = connection.execute(statement, params)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
-        raise StaleDataError(
-            f"UPDATE statement on table 'company_year' expected to update {len(params)} "
-            f"row(s); {result.rowcount} were matched."
-        )
+    update_checking_versions(session, statement, params)
 
 
 def export_figures(

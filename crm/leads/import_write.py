@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from crm.clock import local_date
 from crm.companies.import_write import city_name, insert_companies, new_target
-from crm.db import insert_returning_ids, insert_rows, utcnow
+from crm.db import insert_returning_ids, insert_rows, update_checking_versions, utcnow
 from crm.leads import contact
 from crm.leads import service as lead_service
 from crm.leads.import_plan import FILLED, LeadPlan, StoredLead
@@ -269,10 +268,4 @@ def _update_leads(session: Session, leads: list[StoredLead], now: datetime) -> N
         }
         for lead in leads
     ]
-    connection = session.connection()
-    result = connection.execute(statement, params)
-    if connection.dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
-        raise StaleDataError(
-            f"UPDATE statement on table 'lead' expected to update {len(params)} row(s); "
-            f"{result.rowcount} were matched."
-        )
+    update_checking_versions(session, statement, params)

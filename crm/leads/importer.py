@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from crm.audit import IMPORT_ACTION, record_import
 from crm.auth.models import User
@@ -30,6 +30,7 @@ from crm.companies.importer import WRITE_ATTEMPTS
 from crm.companies.models import Company, Park
 from crm.db import PlannerStatistics, take_write_lock
 from crm.importing import (
+    BatchWrites,
     ImportReport,
     Progress,
     RowError,
@@ -78,23 +79,21 @@ def import_leads(
     # As for companies (``crm.companies.importer``): an import running at the same time may
     # store some of the same new companies first; then the batch is planned again on them.
     take_write_lock(session, Company.__tablename__)
-    writing: SessionTransaction | None = session.begin_nested()
+    writes = BatchWrites(session, report, partial=partial)
     statistics = PlannerStatistics(session, WRITTEN_TABLES)
     writer = _Writer(session, header, partial=partial, by=by or session.info.get("actor"))
     done = good = 0
     for batch in batches(table.rows, BATCH):
         rows = references.good_rows(batch, report)
-        good += writer.import_batch(rows, report, write=writing is not None)
-        if report.errors and not partial and writing is not None:
-            writing.rollback()  # refused whole: check the rest for the report, write nothing
-            writing = None
-        if writing is not None:
+        # Planning may refuse rows too (stages), so the batch decides on writing itself.
+        good += writer.import_batch(rows, report, write=writes.active)
+        if writes.keep_writing():
             statistics.wrote(writer.last_wrote)
         done += len(batch)
         if progress:
             progress(done, report.rows)
     count_refused(report)
-    if writing is None:
+    if not writes.active:
         return report
     written = writer.written
     report.created = len(written.leads)
@@ -102,7 +101,7 @@ def import_leads(
     report.applied = good > 0
     if written.leads or written.changed or written.companies:
         _audit(session, filename, report.rows, written)
-    writing.commit()
+    writes.commit()
     return report
 
 
