@@ -42,6 +42,9 @@ PAUSED_POINTS = -3
 SIGNED_STAGES = frozenset({LeadStage.signed, LeadStage.started, LeadStage.producing})
 
 ReasonRow = tuple[str, float, str]
+# Stored values to members, read once per value rather than by the enum's lookup per row.
+TAGS = {tag.value: tag for tag in Tag}
+STAGES = {stage.value: stage for stage in LeadStage}
 
 
 @dataclass(frozen=True)
@@ -167,9 +170,9 @@ def _candidates(session: Session, gap_codes: dict[int, str]) -> list[Candidate]:
             revenue=revenue,
             employees=employees,
             # The order a company's tags are listed in everywhere: by their stored value.
-            tags=tuple(sorted((Tag(v) for v in _split(tag_values)), key=lambda tag: tag.value)),
+            tags=tuple(TAGS[value] for value in sorted(_split(tag_values))),
             gap_codes=tuple(sorted(gap_codes[int(value)] for value in _split(segment_ids))),
-            lead_stages=frozenset(LeadStage(value) for value in _split(stage_values)),
+            lead_stages=frozenset(STAGES[value] for value in _split(stage_values)),
             name=name,
             province=province,
             city=city,

@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from crm.api.deps import DbSession
 from crm.chains import service as chain_service
 from crm.gaps import service as gap_service
 from crm.gaps.schemas import ChainGraph, GapReport
+from crm.listing import json_model
 
 router = APIRouter(prefix="/chains", tags=["gap analysis"])
 
@@ -15,7 +16,7 @@ def chain_gaps(
     code: str,
     session: DbSession,
     recommendations: Annotated[int, Query(ge=0, le=500)] = 50,
-) -> GapReport:
+) -> Response:
     """Gap analysis of the chain's leaf segments.
 
     - `status`: `missing` with no local company, `weak` with 1–2 and none tagged `leader`,
@@ -30,7 +31,7 @@ def chain_gaps(
       one: 已识别 3, 已接洽 5, 已拜访 8, 洽谈中 12; a signed project 5; else lost −10, paused −3).
       `reasons` itemise the points.
     """
-    return gap_service.gap_report(session, code, recommendation_limit=recommendations)
+    return json_model(gap_service.gap_report(session, code, recommendation_limit=recommendations))
 
 
 @router.get("/{code}/graph", response_model=ChainGraph)
