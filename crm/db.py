@@ -19,7 +19,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -198,9 +198,9 @@ NEW_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM genera
 
 def copy_rows(session: Session, table: str, columns: list[str], rows: Iterable[Any]) -> None:
     """``COPY table (columns) FROM STDIN`` of ``rows`` (values as the database stores them)
-    on the session's connection, in its transaction and savepoint (PostgreSQL). A unique
-    index refusing a row is an ``IntegrityError``, as for an INSERT, so a caller's retry
-    reads again."""
+    on the session's connection, in its transaction and savepoint (PostgreSQL). The driver's
+    errors become SQLAlchemy's, as for an INSERT: a unique index refusing a row is an
+    ``IntegrityError``, so a caller's retry reads again."""
     import psycopg
 
     raw = session.connection().connection.driver_connection
@@ -209,8 +209,8 @@ def copy_rows(session: Session, table: str, columns: list[str], rows: Iterable[A
         with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
-    except psycopg.errors.IntegrityError as error:
-        raise IntegrityError(statement, None, error) from error
+    except psycopg.Error as error:  # as SQLAlchemy wraps the driver's errors for an INSERT
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
 def update_checking_versions(session: Session, statement: Any, params: list[dict]) -> None:

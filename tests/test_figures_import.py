@@ -171,9 +171,9 @@ def test_an_import_is_one_audit_entry_and_a_blank_flag_keeps_the_stored_one(staf
     ]
     assert sorted(entries[0].changes["created"]) == sorted(y["id"] for y in first.values())
     assert entries[1].changes["created"] == []
-    assert sorted(entries[1].changes["changed"]) == sorted(
-        [updated["id"], years[("绵阳电子有限公司", 2024)]["id"]]
-    )
+    # 绵阳's row repeats what is stored: merged, not changed
+    assert entries[1].changes["changed"] == [updated["id"]]
+    assert years[("绵阳电子有限公司", 2024)] == first[("绵阳电子有限公司", 2024)]
 
 
 def test_batches_judge_the_file_as_one(staff, firms, db, monkeypatch):
@@ -211,3 +211,21 @@ def test_a_year_changed_after_it_was_read_is_a_conflict_and_nothing_is_written(
     )
     assert response.status_code == 409, response.text
     assert _years(db) == before and len(before) == 1
+
+
+def test_importing_the_same_file_again_writes_nothing(staff, firms, db):
+    """An export read back unchanged: no version bumped (an edit under way is not refused),
+    no audit entry, every row merged."""
+    assert upload(staff, csv_text(*GOOD).encode(), "a.csv").status_code == 200
+    before = _years(db)
+    with db() as session:
+        stamps = {y.id: y.updated_at for y in session.scalars(select(CompanyYear))}
+    response = upload(staff, csv_text(*GOOD).encode(), "again.csv")
+    assert (response.json()["created"], response.json()["merged"]) == (0, 3), response.text
+    assert _years(db) == before
+    with db() as session:
+        assert {y.id: y.updated_at for y in session.scalars(select(CompanyYear))} == stamps
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == CompanyYear.__tablename__)
+        ).all()
+    assert [e.record_id for e in entries] == ["a.csv"]

@@ -6,6 +6,7 @@ while they run. PostgreSQL only: SQLite has neither."""
 
 import pytest
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DataError
 
 from crm.companies.models import Company
 from crm.companies.search import name_pinyin
@@ -98,4 +99,14 @@ def test_copied_rows_are_stored_as_an_insert_stores_them_and_must_give_their_def
         without_version = [{k: v for k, v in row.items() if k != "version"} for row in rows]
         with pytest.raises(ValueError, match="must give version"):
             insert_returning_ids(session, Company.__table__, without_version)
+        session.rollback()
+
+
+def test_a_value_the_database_refuses_in_a_copy_is_sqlalchemys_error(db):
+    """As for an INSERT: the driver's error comes wrapped (a DataError renders as 422)."""
+    rows = _companies(0, 1)
+    rows[0]["name"] = "坏\x00名"  # PostgreSQL text cannot hold NUL
+    with db() as session:
+        with pytest.raises(DataError):
+            insert_returning_ids(session, Company.__table__, rows)
         session.rollback()

@@ -269,27 +269,40 @@ def _write(session: Session, rows: list[Parsed], fields: list[str], written: _Wr
         year = stored.get((parsed.firm.id, parsed.data.year))
         if year is None:
             new.append(_new_year(parsed, values, now))
-        else:
-            changed.append({"year_id": year[0], "read_version": year[1], **_prefixed(values)})
+        elif _differs(year, values):
+            params = {"year_id": year["id"], "read_version": year["version"]}
+            changed.append({**params, **_prefixed(values)})
     written.created += insert_returning_ids(session, CompanyYear.__table__, new)
     _update_years(session, changed, fields, now)
     written.changed += [row["year_id"] for row in changed]
 
 
-def _stored_years(session: Session, keys: list[tuple[int, int]]) -> dict[tuple, tuple[int, int]]:
-    """``{(company id, year): (id, version)}`` of the firm-years already stored (read by
-    company id, which the unique index on (company, year) serves, and the batch's years)."""
+def _differs(stored: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Whether the row changes the stored firm-year (an unchanged one is not written, so its
+    version stays and nobody editing it meanwhile is refused); a blank 规上 changes nothing."""
+    return any(
+        stored[name] != value
+        for name, value in values.items()
+        if not (name == "above_size" and value is None)
+    )
+
+
+def _stored_years(session: Session, keys: list[tuple[int, int]]) -> dict[tuple, dict[str, Any]]:
+    """``{(company id, year): {id, version and the figures}}`` of the firm-years already
+    stored (read by company id, which the unique index on (company, year) serves, and the
+    batch's years)."""
     table = CompanyYear.__table__
     wanted = set(keys)
     years = sorted({year for _, year in keys})
-    found: dict[tuple, tuple[int, int]] = {}
+    columns = [table.c[name] for name in ("id", "version", *FIGURES, "above_size")]
+    found: dict[tuple, dict[str, Any]] = {}
     for part in chunks(sorted({company for company, _ in keys})):
-        query = select(table.c.company_id, table.c.year, table.c.id, table.c.version).where(
+        query = select(table.c.company_id, table.c.year, *columns).where(
             table.c.company_id.in_(part), table.c.year.in_(years)
         )
-        for company, year, id_, version in session.execute(query):
-            if (company, year) in wanted:
-                found[(company, year)] = (id_, version)
+        for row in session.execute(query).mappings():
+            if (row["company_id"], row["year"]) in wanted:
+                found[(row["company_id"], row["year"])] = dict(row)
     return found
 
 
