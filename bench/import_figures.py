@@ -6,7 +6,8 @@ peak RSS.
 Each measured import runs in a fresh database (as ``bench/import_leads.py``) holding N local
 companies, imported first with ``crm import companies``; the file gives each of them one year
 of figures, half by credit code and half by name. The import runs as a user runs it (a
-subprocess), then once more with the same file (every row updates its firm-year).
+subprocess), then a second file giving every firm-year a different tax (every row updates
+its firm-year).
 ``--before DIR`` runs another source tree's code alternately with this one's.
 """
 
@@ -43,7 +44,7 @@ def write_firms(path: Path, rows: int) -> None:
             writer.writerow([_name(n), credit_code(n + 1), "成都市", f"bench:seg-{n % 10}", "是"])
 
 
-def write_figures(path: Path, rows: int) -> None:
+def write_figures(path: Path, rows: int, *, tax_added: int = 0) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
@@ -57,7 +58,7 @@ def write_figures(path: Path, rows: int) -> None:
                     10 + n % 90,
                     n % 7,
                     1000 + n % 50_000,
-                    50 + n % 3000,
+                    50 + n % 3000 + tax_added,
                     300 + n % 9000,
                     20 + n % 4000,
                     n % 500,
@@ -73,8 +74,8 @@ def measure(code: Path, url: str, folder: Path, rows: int, label: str) -> None:
     chain.write_text(json.dumps(chain_file(), ensure_ascii=False), encoding="utf-8")
     run(code, url, "import", "chain", str(chain))
     run(code, url, "import", "companies", str(folder / "firms.csv"))
-    for attempt in ("import", "again"):
-        summary, seconds, peak = run(code, url, "import", "figures", str(folder / "figures.csv"))
+    for attempt, name in (("import", "figures.csv"), ("update", "figures-updated.csv")):
+        summary, seconds, peak = run(code, url, "import", "figures", str(folder / name))
         print(
             f"{label:>6} {attempt:>6}: {seconds:6.1f} s, {rows / seconds:7,.0f} rows/s, "
             f"peak RSS {peak:5,.0f} MB  ({summary})",
@@ -94,6 +95,7 @@ def main() -> None:
         folder = Path(name)
         write_firms(folder / "firms.csv", args.rows)
         write_figures(folder / "figures.csv", args.rows)
+        write_figures(folder / "figures-updated.csv", args.rows, tax_added=1)
         print(f"{args.rows:,} rows; {args.postgres or 'SQLite'}")
         trees = [("before", args.before.resolve())] if args.before else []
         trees.append(("after", ROOT))
