@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.import_companies import chain_file  # noqa: E402
-from bench.import_leads import fresh_database, run  # noqa: E402
+from bench.import_leads import fresh_database, run, timed_import  # noqa: E402
 from tests.factories import credit_code  # noqa: E402
 
 HEADERS = ["年度", "企业名称", "统一社会信用代码", "自有用地(亩)", "租用用地(亩)"]
@@ -75,12 +75,7 @@ def measure(code: Path, url: str, folder: Path, rows: int, label: str) -> None:
     run(code, url, "import", "chain", str(chain))
     run(code, url, "import", "companies", str(folder / "firms.csv"))
     for attempt, name in (("import", "figures.csv"), ("update", "figures-updated.csv")):
-        summary, seconds, peak = run(code, url, "import", "figures", str(folder / name))
-        print(
-            f"{label:>6} {attempt:>6}: {seconds:6.1f} s, {rows / seconds:7,.0f} rows/s, "
-            f"peak RSS {peak:5,.0f} MB  ({summary})",
-            flush=True,
-        )
+        timed_import(code, url, "figures", folder / name, rows, f"{label:>6} {attempt:>6}")
 
 
 def main() -> None:

@@ -93,12 +93,17 @@ def measure(code: Path, url: str, folder: Path, source: Path, rows: int, label: 
     chain.write_text(json.dumps(chain_file(), ensure_ascii=False), encoding="utf-8")
     run(code, url, "import", "chain", str(chain))
     for attempt in ("import", "again"):
-        summary, seconds, peak = run(code, url, "import", "leads", str(source))
-        print(
-            f"{label:>6} {attempt:>6}: {seconds:6.1f} s, {rows / seconds:7,.0f} rows/s, "
-            f"peak RSS {peak:5,.0f} MB  ({summary})",
-            flush=True,
-        )
+        timed_import(code, url, "leads", source, rows, f"{label:>6} {attempt:>6}")
+
+
+def timed_import(code: Path, url: str, kind: str, source: Path, rows: int, label: str) -> None:
+    """``crm import KIND SOURCE`` in ``code``: print its time, speed and peak RSS."""
+    summary, seconds, peak = run(code, url, "import", kind, str(source))
+    print(
+        f"{label}: {seconds:6.1f} s, {rows / seconds:7,.0f} rows/s, "
+        f"peak RSS {peak:5,.0f} MB  ({summary})",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -86,9 +86,10 @@ def import_leads(
     for batch in batches(table.rows, BATCH):
         rows = references.good_rows(batch, report)
         # Planning may refuse rows too (stages), so the batch decides on writing itself.
-        good += writer.import_batch(rows, report, write=writes.active)
+        batch_good, inserted = writer.import_batch(rows, report, write=writes.active)
+        good += batch_good
         if writes.keep_writing():
-            statistics.wrote(writer.last_wrote)
+            statistics.wrote(inserted)
         done += len(batch)
         if progress:
             progress(done, report.rows)
@@ -103,6 +104,14 @@ def import_leads(
         _audit(session, filename, report.rows, written)
     writes.commit()
     return report
+
+
+# What a lead row may name besides its segment: (field, model, name column, what it is).
+NAMED = (
+    ("task_force", TaskForce, TaskForce.name, "task force"),
+    ("owner", User, User.username, "user"),
+    ("park", Park, Park.name, "park"),
+)
 
 
 class _References:
@@ -120,27 +129,22 @@ class _References:
         index = self.columns["segment"]
         self.segments.look_up(cells[index] for _, cells in batch if index < len(cells))
         rows = parse_rows(batch, self.columns, self.header, report, self.segments.parse)
-        task_forces = self._named(TaskForce, TaskForce.name, {r.data.task_force for r in rows})
-        owners = self._named(User, User.username, {r.data.owner for r in rows})
-        parks = self._named(Park, Park.name, {r.data.park for r in rows})
+        named = [  # (the row's field, its records by name, what it names)
+            (field, self._named(model, column, {getattr(r.data, field) for r in rows}), what)
+            for field, model, column, what in NAMED
+        ]
         good = []
         for row in rows:
             data, unknown = row.data, {}
             row.segment = self.segments.by_key.get(data.segment)
             if row.segment is None:
                 unknown["segment"] = f"unknown segment '{data.segment}'"
-            if data.task_force is not None:
-                row.task_force = task_forces.get(data.task_force)
-                if row.task_force is None:
-                    unknown["task_force"] = f"unknown task force '{data.task_force}'"
-            if data.owner is not None:
-                row.owner = owners.get(data.owner)
-                if row.owner is None:
-                    unknown["owner"] = f"unknown user '{data.owner}'"
-            if data.park is not None:
-                row.park = parks.get(data.park)
-                if row.park is None:
-                    unknown["park"] = f"unknown park '{data.park}'"
+            for name, records, what in named:
+                given = getattr(data, name)
+                if given is not None:
+                    setattr(row, name, records.get(given))
+                    if records.get(given) is None:
+                        unknown[name] = f"unknown {what} '{given}'"
             report.errors.extend(
                 RowError(row=row.row, column=self.header.get(name), message=message)
                 for name, message in unknown.items()
@@ -168,30 +172,31 @@ class _Writer:
         parks = lead_service.default_parks(session)
         self.default_parks = {chain_id: park.id for chain_id, park in parks.items()}
         self.written = Written()
-        self.last_wrote = 0  # rows the last batch inserted, for the planner statistics
 
-    def import_batch(self, rows: list[LeadRow], report: ImportReport, *, write: bool) -> int:
+    def import_batch(
+        self, rows: list[LeadRow], report: ImportReport, *, write: bool
+    ) -> tuple[int, int]:
         """Plan the batch's rows and, if ``write`` and no row of the file was refused (or
-        ``partial``), write them, in a savepoint; how many rows were good.
+        ``partial``), write them, in a savepoint; how many rows were good, and how many
+        leads and companies were inserted (for the planner statistics).
 
         The database holds each company once: an import running at the same time may store
         some of the batch's new companies between our planning and our writing; our insert
         then fails on the unique index, and the batch is planned again on what it stored.
         """
         checked = len(report.errors)
-        self.last_wrote = 0
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             del report.errors[checked:]
             try:
                 with self.session.begin_nested():
                     plans, good = plan_leads(self.session, rows, self.header, report)
-                    if write and (self.partial or not report.errors):
-                        self._add(
-                            write_plans(
-                                self.session, plans, by=self.by, default_parks=self.default_parks
-                            )
-                        )
-                    return len(good)
+                    if not write or (report.errors and not self.partial):
+                        return len(good), 0
+                    batch = write_plans(
+                        self.session, plans, by=self.by, default_parks=self.default_parks
+                    )
+                    self._add(batch)
+                    return len(good), len(batch.leads) + len(batch.companies)
             except IntegrityError:
                 if attempt == WRITE_ATTEMPTS:
                     raise
@@ -202,7 +207,6 @@ class _Writer:
         self.written.changed += batch.changed
         self.written.moved += batch.moved
         self.written.companies += batch.companies
-        self.last_wrote = len(batch.leads) + len(batch.companies)
 
 
 def _audit(session: Session, filename: str, rows: int, written: Written) -> None:
